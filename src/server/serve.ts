@@ -1,0 +1,44 @@
+import type { Config } from './core/config.js';
+import type { AppContext } from './core/context.js';
+import { createContext, createLinli } from './server.js';
+import { isDatabaseEmpty, printDemoAccounts, readDemoAccounts, seedDemo } from './demo/seed.js';
+
+/** Run a command with a context on the database, then close everything. */
+export async function withContext(config: Config, fn: (ctx: AppContext) => Promise<number>): Promise<number> {
+  const { ctx, database } = await createContext(config);
+  try {
+    return await fn(ctx);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `linli serve`: database, schema, demo district when empty, HTTP; stops cleanly on SIGINT / SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const started = Date.now();
+  const linli = await createLinli(config, { logger: process.env.LINLI_LOG_REQUESTS === 'true' });
+  const where = linli.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL at DATABASE_URL';
+  if (linli.database.migrations.applied.length) console.log(`Schema: applied ${linli.database.migrations.applied.length} migration(s)`);
+  if (config.demoSeed && (await isDatabaseEmpty(linli.ctx))) {
+    console.log('Empty database: seeding the demo district 武汉市汉阳区 …');
+    const seeded = await seedDemo(linli.ctx);
+    if (seeded) console.log(`Seeded ${seeded.summary}`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Linli …`);
+    await linli.close().catch((e: unknown) => console.error(e));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await linli.app.listen({ port: config.port, host: config.host });
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  console.log(`\nLinli 邻里 is running at ${url}  (${where}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`API documentation: ${url}/api/docs`);
+  const accounts = await readDemoAccounts(config);
+  if (accounts) printDemoAccounts(accounts);
+  console.log('Press Ctrl+C to stop.');
+}

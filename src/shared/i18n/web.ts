@@ -1,0 +1,3 @@
+const zh = {} as const;
+const en: Record<keyof typeof zh, string> = {};
+export const web = { "zh-CN": zh, en };
