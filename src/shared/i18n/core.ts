@@ -83,7 +83,7 @@ const zh = {
   'password.contains_username': '密码不能包含用户名',
 
   'unit.level_mismatch': '{child}只能建在{parent}之下',
-  'unit.root_level': '顶级单元不能是{level}',
+  'unit.root_level': '{level}只能是顶级单元',
   'unit.code_taken': '编码 {code} 已被使用',
   'unit.move_into_descendant': '不能把单元移动到它自己或它的下级之下',
   'unit.not_empty_children': '该单元下还有下级单元，不能删除',
@@ -187,7 +187,7 @@ const en: Record<keyof typeof zh, string> = {
   'password.contains_username': 'The password must not contain the username',
 
   'unit.level_mismatch': 'A {child} can only be created under a {parent}',
-  'unit.root_level': 'A top-level unit cannot be a {level}',
+  'unit.root_level': 'A {level} can only be a top-level unit',
   'unit.code_taken': 'The code {code} is already in use',
   'unit.move_into_descendant': 'A unit cannot be moved under itself or one of its descendants',
   'unit.not_empty_children': 'This unit still has sub-units; it cannot be deleted',

@@ -30,6 +30,14 @@ export function checkBoundary(boundary: Boundary): string | null {
   return null;
 }
 
+/** "A grid can only be created under a community": the level a unit of `level` needs above it. */
+function levelMismatch(field: string, level: UnitLevel) {
+  const above = UNIT_LEVELS[UNIT_LEVELS.indexOf(level) - 1];
+  return above
+    ? invalid(field, 'unit.level_mismatch', { child: `level.${level}`, parent: `level.${above}` })
+    : invalid(field, 'unit.root_level', { level: `level.${level}` });
+}
+
 async function lockTree(trx: Trx) {
   await sql`SELECT pg_advisory_xact_lock(${TREE_LOCK})`.execute(trx);
 }
@@ -97,9 +105,7 @@ export async function createUnit(db: Db, actor: Actor, audit: AuditContext, inpu
     if (!actor.can(P.create, parent.path)) throw forbidden();
     const expected = childLevel(parent.level);
     const level = input.level ?? expected;
-    if (!level || level !== expected) {
-      throw invalid('level', 'unit.level_mismatch', { child: `level.${level ?? input.level ?? expected}`, parent: `level.${parent.level}` });
-    }
+    if (!level || level !== expected) throw levelMismatch('level', level ?? input.level ?? parent.level);
     if (input.boundary) {
       const problem = checkBoundary(input.boundary);
       if (problem) throw invalid('boundary', 'unit.boundary_invalid', { reason: problem });
@@ -163,7 +169,7 @@ export async function moveUnit(db: Db, actor: Actor, audit: AuditContext, id: st
       throw invalid('parentId', 'unit.move_into_descendant');
     }
     if (childLevel(target.level) !== unit.level) {
-      throw invalid('parentId', 'unit.level_mismatch', { child: `level.${unit.level}`, parent: `level.${target.level}` });
+      throw levelMismatch('parentId', unit.level);
     }
     if (target.id === unit.parent_id) return;
     const oldPath = unit.path;
