@@ -28,8 +28,7 @@ export async function buildApp(ctx: AppContext, modules: ModuleManifest[], opts:
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: process.env.LINLI_TRUST_PROXY === 'true',
-    ajv: undefined,
+    trustProxy: ctx.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -21,6 +21,8 @@ export interface Config {
   scryptLogN: number;
   bodyLimitBytes: number;
   logLevel: string;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
   /** Seed the demo district when the database is empty (on by default). */
   demoSeed: boolean;
   /** Password for all demo accounts; random per install when unset. */
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scryptLogN: int(env, 'LINLI_SCRYPT_LOG_N', 15),
     bodyLimitBytes: int(env, 'LINLI_BODY_LIMIT_BYTES', 1024 * 1024),
     logLevel: env.LINLI_LOG_LEVEL || 'info',
+    trustProxy: bool(env, 'LINLI_TRUST_PROXY', false),
     demoSeed: bool(env, 'LINLI_DEMO_SEED', true),
     demoPassword: env.LINLI_DEMO_PASSWORD || undefined,
   };
