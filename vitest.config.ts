@@ -20,6 +20,9 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file gets its own database cloned from the template; two workers fit two cores.
           maxWorkers: 2,
+          // Vitest refuses to run projects with different maxWorkers in one group (and then exits 0
+          // having run nothing): `npm test` runs unit first, then integration.
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -53,6 +53,10 @@ export async function buildApp(ctx: AppContext, modules: ModuleManifest[], opts:
     },
     transform: jsonSchemaTransform,
   });
+  // The documentation page and its assets are public, like the OpenAPI document they show.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, public: true };
+  });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 

@@ -11,13 +11,15 @@ interface ValidationIssue {
   keyword: string;
   instancePath: string;
   params: Record<string, unknown>;
+  message?: string;
 }
 
 function typeName(locale: Locale, t: unknown): string {
-  const key = `type.${String(t)}`;
-  return ['string', 'number', 'boolean', 'object', 'array', 'integer'].includes(String(t))
+  const name = String(t) === 'int' ? 'integer' : String(t);
+  const key = `type.${name}`;
+  return ['string', 'number', 'boolean', 'object', 'array', 'integer'].includes(name)
     ? translate(locale, key as MessageKey)
-    : String(t);
+    : name;
 }
 
 /** Turn one zod issue into "<field>: <reason>" in the caller's language. */
@@ -28,7 +30,8 @@ export function describeIssue(locale: Locale, issue: ValidationIssue, context: s
   let reason: { key: MessageKey; params?: Params };
   switch (issue.keyword) {
     case 'invalid_type':
-      reason = p.input === undefined
+      // zod leaves the input out of its issues; its message says "received undefined" for a missing value.
+      reason = p.input === undefined && (issue.message === undefined || /received undefined/.test(issue.message))
         ? { key: 'validation.required' }
         : { key: 'validation.invalid_type', params: { expected: typeName(locale, p.expected) } };
       break;

@@ -60,7 +60,8 @@ export function registerRequestContext(app: FastifyInstance, ctx: AppContext): v
 
   app.addHook('preHandler', async (request) => {
     const config = request.routeOptions.config;
-    if (!request.url.startsWith('/api/') || config.public) return;
+    // An unknown route answers 404 whoever asks (the not-found handler runs this hook too).
+    if (!request.url.startsWith('/api/') || config.public || request.is404) return;
     if (!request.session) throw unauthenticated();
     if (request.session.mfaPending && !config.mfaPending) {
       throw new AppError(401, 'mfa_required', 'auth.mfa_required');

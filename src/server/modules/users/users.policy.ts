@@ -1,4 +1,6 @@
+import type { Actor } from '../../core/access/actor.js';
 import type { Permission } from '../../core/access/permissions.js';
+import { abilities } from '../../core/access/scope.js';
 import type { Role } from '../../../shared/roles.js';
 
 /**
@@ -31,3 +33,18 @@ export const grants: Partial<Record<Role, Permission[]>> = {
   system_admin: [P.read, P.create, P.update, P.resetPassword, P.unlock, P.bindingRead],
   security_admin: [P.read, P.unlock, P.resetMfa, P.bindingRead, P.bindingManage],
 };
+
+/**
+ * What a caller may do to an account whose unit is at `unit_path`. One's own password, second
+ * factor and roles are not changed through the administration: a stolen session must not be enough.
+ */
+export function userAbilities(actor: Actor, user: { id: string; unit_path: string }) {
+  const other = actor.userId !== user.id;
+  return abilities(actor, user.unit_path, {
+    update: P.update,
+    resetPassword: (a, path) => other && a.can(P.resetPassword, path),
+    unlock: P.unlock,
+    resetMfa: (a, path) => other && a.can(P.resetMfa, path),
+    manageBindings: (a, path) => other && a.can(P.bindingManage, path),
+  });
+}
