@@ -161,6 +161,23 @@ describe('the demo seed', () => {
     expect(admin.json().status).toBe('mfa_enrollment_required');
   });
 
+  it('gives the demo people pinyin keys and care tags, findable through the registry API', async () => {
+    const missing = await t.db.selectFrom('resident').select('id').where('name_initials', 'is', null).execute();
+    expect(missing).toHaveLength(0);
+    const counts = await t.db.selectFrom('resident_tag as rt').innerJoin('care_tag as c', 'c.id', 'rt.tag_id')
+      .select(['c.code', t.db.fn.countAll<string>().as('n')]).groupBy('c.code').execute();
+    const byCode = Object.fromEntries(counts.map((c) => [c.code, Number(c.n)]));
+    for (const code of ['living_alone', 'empty_nest', 'elderly_80', 'floating', 'disabled', 'party_member']) expect(byCode[code]).toBeGreaterThan(0);
+    expect((await t.db.selectFrom('household_tag').select('household_id').execute()).length).toBeGreaterThan(0);
+
+    const someone = await t.db.selectFrom('resident').select(['name', 'name_initials', 'unit_path']).where('relation', '=', 'head').orderBy('id').limit(1).executeTakeFirstOrThrow();
+    const community = new Client(t.app);
+    expect((await community.login('community', seeded.password)).json().status).toBe('ok');
+    const found = (await community.get(`/api/residents?q=${someone.name_initials}&limit=200`)).json();
+    expect(found.items.map((r: { name: string }) => r.name)).toContain(someone.name);
+    expect(found.items.every((r: { idNumber: string }) => /^420105\*{8}[0-9X]{4}$/.test(r.idNumber))).toBe(true);
+  });
+
   it('writes the accounts file for its owner only', async () => {
     const file = path.join(dataDir, 'demo-accounts.json');
     expect(seeded.file).toBe(file);

@@ -14,6 +14,8 @@ import {
   type DemoAccount, type DemoCounts, type DemoPlace, type DemoResult,
 } from './accounts.js';
 import { readDistrictDivisions } from './divisions.js';
+import { demoCareTags } from './care-tags.js';
+import { nameKeys } from '../modules/registry/pinyin.js';
 import { countPlan, planDetailedCommunities, type PlannedCommunity, type PlannedMicrogrid } from './plan.js';
 
 /**
@@ -90,25 +92,45 @@ async function insertRegistry(trx: Trx, cipher: FieldCipher, microgrids: { unit:
 
   const residents = households.flatMap(({ unit, entranceId, h }) => {
     const householdId = householdIds.get(`${entranceId}|${h.room}`)!;
-    return h.residents.map((p) => ({ unit, householdId, p }));
+    const tags = demoCareTags(h);
+    return h.residents.map((p, i) => ({ unit, householdId, p, tags: tags.residents[i]! }));
   });
+  const residentIds = new Map<string, string>(); // blind index of the ID number → resident id
   await insertBatched(residents, async (batch) => {
-    await trx.insertInto('resident').values(batch.map(({ unit, householdId, p }) => ({
-      ...scope(unit),
-      household_id: householdId,
-      name: p.name,
-      gender: p.gender,
-      birth_date: p.birthDate,
-      // Personal data only encrypted, with a keyed hash for exact search.
-      id_number_enc: cipher.encrypt(p.idNumber),
-      id_number_hash: cipher.blindIndex(p.idNumber),
-      phone_enc: p.phone ? cipher.encrypt(p.phone) : null,
-      phone_hash: p.phone ? cipher.blindIndex(p.phone) : null,
-      relation: p.relation,
-      residence_type: p.residenceType,
-    }))).execute();
+    const rows = await trx.insertInto('resident').values(batch.map(({ unit, householdId, p }) => {
+      const keys = nameKeys(p.name);
+      return {
+        ...scope(unit),
+        household_id: householdId,
+        name: p.name,
+        name_initials: keys.initials,
+        name_pinyin: keys.full,
+        gender: p.gender,
+        birth_date: p.birthDate,
+        // Personal data only encrypted, with a keyed hash for exact search.
+        id_number_enc: cipher.encrypt(p.idNumber),
+        id_number_hash: cipher.blindIndex(p.idNumber),
+        phone_enc: p.phone ? cipher.encrypt(p.phone) : null,
+        phone_hash: p.phone ? cipher.blindIndex(p.phone) : null,
+        relation: RELATION_CODES[p.relation],
+        residence_type: p.residenceType,
+      };
+    })).returning(['id', 'id_number_hash']).execute();
+    for (const r of rows) residentIds.set(r.id_number_hash!, r.id);
   });
+
+  // Care tags (七色信息牌) by rule, so lists, filters and the building view have something to show.
+  const tagIds = new Map((await trx.selectFrom('care_tag').select(['id', 'code']).execute()).map((t) => [t.code, t.id]));
+  const residentTags = residents.flatMap(({ p, tags }) =>
+    tags.map((code) => ({ resident_id: residentIds.get(cipher.blindIndex(p.idNumber))!, tag_id: tagIds.get(code)! })));
+  await insertBatched(residentTags, async (batch) => { await trx.insertInto('resident_tag').values(batch).execute(); });
+  const householdTags = households.flatMap(({ entranceId, h }) =>
+    demoCareTags(h).household.map((code) => ({ household_id: householdIds.get(`${entranceId}|${h.room}`)!, tag_id: tagIds.get(code)! })));
+  await insertBatched(householdTags, async (batch) => { await trx.insertInto('household_tag').values(batch).execute(); });
 }
+
+/** The registry's relation codes for the planned relations. */
+const RELATION_CODES = { 户主: 'head', 配偶: 'spouse', 子女: 'child', 父母: 'parent', 其他: 'other' } as const;
 
 /** "龙湖东岸社区 第六网格": a grid or micro-grid is named with its community, the rest by their own name. */
 function unitLabel(unit: PlacedUnit, byCode: Map<string, PlacedUnit>): string {

@@ -127,13 +127,74 @@ export interface ResidentTable extends Scoped {
   household_id: string | null;
   name: string;
   gender: 'male' | 'female' | null;
-  birth_date: ColumnType<Date | null, string | null | undefined, string | null>;
+  birth_date: ColumnType<string | null, string | null | undefined, string | null>;
   id_number_enc: string | null;
   id_number_hash: string | null;
   phone_enc: string | null;
   phone_hash: string | null;
   relation: string | null;
   residence_type: ColumnType<string, string | undefined, string>;
+  ethnicity: string | null;
+  political_status: string | null;
+  status: ColumnType<'active' | 'moved_out' | 'deceased', 'active' | 'moved_out' | 'deceased' | undefined, 'active' | 'moved_out' | 'deceased'>;
+  moved_in_on: ColumnType<string | null, string | null | undefined, string | null>;
+  moved_out_on: ColumnType<string | null, string | null | undefined, string | null>;
+  deceased_on: ColumnType<string | null, string | null | undefined, string | null>;
+  name_initials: string | null;
+  name_pinyin: string | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CareTagTable {
+  id: Generated<string>;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  color: string;
+  sensitive: ColumnType<boolean, boolean | undefined, boolean>;
+  applies_to: ColumnType<'resident' | 'household' | 'both', 'resident' | 'household' | 'both' | undefined, 'resident' | 'household' | 'both'>;
+  sort_order: ColumnType<number, number | undefined, number>;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface ResidentTagTable {
+  resident_id: string;
+  tag_id: string;
+  since: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface HouseholdTagTable {
+  household_id: string;
+  tag_id: string;
+  since: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ResidentHistoryTable {
+  id: Generated<string>;
+  resident_id: string;
+  kind: 'update' | 'move_in' | 'move_out' | 'household_change' | 'death' | 'tags';
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+  effective_on: ColumnType<string | null, string | null | undefined, string | null>;
+  before: Json<Record<string, unknown>>;
+  changed_by: string | null;
+}
+
+export interface OrganisationTable extends Scoped {
+  id: Generated<string>;
+  kind: 'enterprise' | 'institution' | 'merchant' | 'social_org';
+  name: string;
+  uscc: string | null;
+  contact_name: string | null;
+  contact_phone_enc: string | null;
+  contact_phone_hash: string | null;
+  address: string | null;
+  building_id: string | null;
+  lng: number | null;
+  lat: number | null;
+  status: ColumnType<'active' | 'closed', 'active' | 'closed' | undefined, 'active' | 'closed'>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -149,6 +210,11 @@ export interface Database {
   entrance: EntranceTable;
   household: HouseholdTable;
   resident: ResidentTable;
+  care_tag: CareTagTable;
+  resident_tag: ResidentTagTable;
+  household_tag: HouseholdTagTable;
+  resident_history: ResidentHistoryTable;
+  organisation: OrganisationTable;
 }
 
 export type Unit = Selectable<UnitTable>;

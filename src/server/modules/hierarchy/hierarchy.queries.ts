@@ -33,7 +33,9 @@ export function searchUnits(db: Executor, actor: Actor, q: { q?: string; level?:
   let query = db.selectFrom('unit').selectAll().select(childCount).where(inScope(actor, P.read, 'unit.path'));
   if (q.q) {
     const like = `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    query = query.where((eb) => eb.or([eb('name', 'ilike', like), eb('code', 'like', `${q.q!.replace(/\D/g, '')}%`)]));
+    // Only a query with digits can be a code prefix (an empty prefix would match every unit).
+    const digits = q.q.replace(/\D/g, '');
+    query = query.where((eb) => (digits ? eb.or([eb('name', 'ilike', like), eb('code', 'like', `${digits}%`)]) : eb('name', 'ilike', like)));
   }
   if (q.level) query = query.where('level', '=', q.level);
   return query.orderBy(sql`nlevel(path)`).orderBy('code').limit(q.limit).execute();

@@ -1,0 +1,19 @@
+import type { ModuleManifest } from '../../core/module.js';
+import { grants, permissions } from './registry.policy.js';
+import { residentsRoutes } from './residents.routes.js';
+import { buildingsRoutes } from './buildings.routes.js';
+import { organisationsRoutes } from './organisations.routes.js';
+import { tagsRoutes } from './tags.routes.js';
+
+/** The registry 人·房·地·物·组织: buildings, entrances, households, residents, organisations, care tags. */
+export const registryModule: ModuleManifest = {
+  name: 'registry',
+  permissions,
+  grants,
+  routes(api, ctx) {
+    tagsRoutes(api, ctx);
+    residentsRoutes(api, ctx);
+    buildingsRoutes(api, ctx);
+    organisationsRoutes(api, ctx);
+  },
+};
