@@ -60,6 +60,12 @@ export async function buildApp(ctx: AppContext, modules: ModuleManifest[], opts:
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
+  // What the web app needs to know before sign-in.
+  app.get('/api/settings', {
+    config: { public: true },
+    schema: { tags: ['platform'], summary: 'Public settings of this installation (map tiles)' },
+  }, async () => ({ mapTileUrl: ctx.config.mapTileUrl ?? null, mapAttribution: ctx.config.mapAttribution ?? null }));
+
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await sql`SELECT 1`.execute(ctx.db);

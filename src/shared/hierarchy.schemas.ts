@@ -80,3 +80,14 @@ export const UpdateUnitInput = z.strictObject({
 });
 
 export const MoveUnitInput = z.strictObject({ parentId: z.string().regex(/^\d{1,18}$/) });
+
+export const LocateQuery = z.strictObject({
+  lng: z.coerce.number().min(-180).max(180),
+  lat: z.coerce.number().min(-90).max(90),
+});
+export const Located = z.object({
+  community: UnitRef.nullable(),
+  grid: UnitRef.nullable(),
+  microgrid: UnitRef.nullable(),
+  unit: UnitRef,
+});

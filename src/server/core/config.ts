@@ -23,6 +23,9 @@ export interface Config {
   logLevel: string;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
+  /** A raster tile URL template for maps ({z}/{x}/{y}); none by default: boundaries on a plain background work offline. */
+  mapTileUrl: string | undefined;
+  mapAttribution: string | undefined;
   /** Seed the demo district when the database is empty (on by default). */
   demoSeed: boolean;
   /** Password for all demo accounts; random per install when unset. */
@@ -64,6 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int(env, 'LINLI_BODY_LIMIT_BYTES', 1024 * 1024),
     logLevel: env.LINLI_LOG_LEVEL || 'info',
     trustProxy: bool(env, 'LINLI_TRUST_PROXY', false),
+    mapTileUrl: env.LINLI_MAP_TILE_URL || undefined,
+    mapAttribution: env.LINLI_MAP_ATTRIBUTION || undefined,
     demoSeed: bool(env, 'LINLI_DEMO_SEED', true),
     demoPassword: env.LINLI_DEMO_PASSWORD || undefined,
   };

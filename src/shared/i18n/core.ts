@@ -93,6 +93,7 @@ const zh = {
   'unit.parent_not_found': '上级单元不存在',
   'unit.boundary_invalid': '边界须为 GeoJSON 多边形：{reason}',
   'unit.code_format': '编码只能是 2–20 位数字',
+  'unit.point_outside': '该位置不在您管辖范围内的任何网格或社区之内',
 
   'user.username_taken': '用户名 {username} 已存在',
   'user.role_unknown': '未知角色：{role}',
@@ -197,6 +198,7 @@ const en: Record<keyof typeof zh, string> = {
   'unit.parent_not_found': 'The parent unit does not exist',
   'unit.boundary_invalid': 'The boundary must be a GeoJSON polygon: {reason}',
   'unit.code_format': 'A code is 2–20 digits',
+  'unit.point_outside': 'This location lies in no grid or community of your area',
 
   'user.username_taken': 'The username {username} is taken',
   'user.role_unknown': 'Unknown role: {role}',

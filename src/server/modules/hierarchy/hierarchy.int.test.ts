@@ -161,4 +161,28 @@ describe('hierarchy API', () => {
     const n = await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE action = 'unit.delete'`.execute(t.db);
     expect(Number(n.rows[0]!.n)).toBe(1);
   });
+
+  it('places a point in its grid, else its community, else refuses it', async () => {
+    const box = await t.db.selectFrom('unit').select('bbox').where('id', '=', tree.gridA1g1.id).executeTakeFirstOrThrow();
+    expect(box.bbox!.map((v) => Number(v.toFixed(6)))).toEqual([114.27, 30.55, 114.274, 30.554]);
+    const c = await signedIn(t.app, 'commA1');
+    const inGrid = await c.get('/api/units/locate?lng=114.272&lat=30.552');
+    expect(inGrid.statusCode).toBe(200);
+    expect(inGrid.json()).toMatchObject({ unit: { id: tree.gridA1g1.id }, grid: { id: tree.gridA1g1.id }, community: { id: tree.commA1.id }, microgrid: null });
+    const nowhere = await c.get('/api/units/locate?lng=114.30&lat=30.60');
+    expect(nowhere.statusCode).toBe(400);
+    expect(nowhere.json().error).toMatchObject({ code: 'outside_area', field: 'lng' });
+    // Draw the community: a point between the grids now lands at the community.
+    const outline = { type: 'Polygon', coordinates: [[[114.26, 30.54], [114.29, 30.54], [114.29, 30.56], [114.26, 30.56], [114.26, 30.54]]] };
+    expect((await c.patch(`/api/units/${tree.commA1.id}`, { boundary: outline })).statusCode).toBe(200);
+    const inCommunity = (await c.get('/api/units/locate?lng=114.285&lat=30.545')).json();
+    expect(inCommunity).toMatchObject({ unit: { id: tree.commA1.id }, grid: null, community: { id: tree.commA1.id } });
+    // Someone whose area does not hold the point is refused exactly the same way.
+    const w = await signedIn(t.app, 'gridA1g1');
+    const other = await w.get('/api/units/locate?lng=114.276&lat=30.552');
+    expect(other.statusCode).toBe(400);
+    expect(other.json()).toEqual(nowhere.json());
+    const bad = await c.get('/api/units/locate?lng=200&lat=30');
+    expect(bad.json().error.field).toBe('lng');
+  });
 });

@@ -66,3 +66,11 @@ export async function subtreeStats(db: Executor, path: string) {
   const [buildings, households, residents, users] = await Promise.all([count('building'), count('household'), count('resident'), count('app_user')]);
   return { descendants, buildings, households, residents, users };
 }
+
+/** Units with a boundary whose bounding box holds the point (the candidates for point-in-polygon). */
+export function unitsWhoseBoxHolds(db: Executor, lng: number, lat: number, levels: UnitLevel[]) {
+  return db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path', 'boundary'])
+    .where('level', 'in', levels)
+    .where(sql<boolean>`bbox IS NOT NULL AND bbox[1] <= ${lng} AND bbox[3] >= ${lng} AND bbox[2] <= ${lat} AND bbox[4] >= ${lat}`)
+    .execute();
+}

@@ -6,7 +6,8 @@ import { notFound } from '../../core/http/errors.js';
 import * as S from '../../../shared/hierarchy.schemas.js';
 import { P, unitAbilities } from './hierarchy.policy.js';
 import * as Q from './hierarchy.queries.js';
-import { createUnit, deleteUnit, moveUnit, updateUnit } from './hierarchy.service.js';
+import { createUnit, deleteUnit, locatePoint, moveUnit, updateUnit, type PlacedPoint } from './hierarchy.service.js';
+import { AppError } from '../../core/http/errors.js';
 
 /** The fields of a unit that leave the server, with what the caller may do to it. */
 export function presentUnit(actor: Actor, u: Q.UnitRow): S.UnitView {
@@ -51,6 +52,18 @@ export function hierarchyRoutes(api: Api, ctx: AppContext): void {
   }, async (req) => {
     const actor = actorOf(req);
     return { items: (await Q.searchUnits(ctx.db, actor, req.query)).map((u) => presentUnit(actor, u)) };
+  });
+
+  api.get('/units/locate', {
+    config: read,
+    schema: { tags, summary: 'The community, grid and micro-grid that hold a point (lng, lat)', querystring: S.LocateQuery, response: { 200: S.Located } },
+  }, async (req) => {
+    const actor = actorOf(req);
+    const placed = await locatePoint(ctx.db, req.query.lng, req.query.lat);
+    // Outside every grid and community, or outside the caller's area: refused the same way.
+    if (!placed.unit || !actor.can(P.read, placed.unit.path)) throw new AppError(400, 'outside_area', 'unit.point_outside', undefined, 'lng');
+    const ref = (u: PlacedPoint['unit']) => (u && actor.can(P.read, u.path) ? { id: u.id, name: u.name, level: u.level, code: u.code } : null);
+    return { community: ref(placed.community), grid: ref(placed.grid), microgrid: ref(placed.microgrid), unit: ref(placed.unit)! };
   });
 
   api.get('/units/:id', {

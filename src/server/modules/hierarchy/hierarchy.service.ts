@@ -6,7 +6,8 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../../core/htt
 import { childLevel, UNIT_LEVELS, type UnitLevel } from '../../../shared/roles.js';
 import type { Boundary } from '../../../shared/hierarchy.schemas.js';
 import { P } from './hierarchy.policy.js';
-import { findUnitInScope, scopedTables, type UnitRow } from './hierarchy.queries.js';
+import { findUnitInScope, scopedTables, unitsWhoseBoxHolds, type UnitRow } from './hierarchy.queries.js';
+import { inGeometry } from '../../../shared/geo.js';
 
 const TREE_LOCK = 7272741; // serialises structural changes (create/move/delete) of the tree
 
@@ -216,4 +217,38 @@ export async function deleteUnit(db: Db, actor: Actor, audit: AuditContext, id: 
     await trx.deleteFrom('unit').where('id', '=', id).execute();
     await writeAudit(trx, audit, { action: 'unit.delete', resourceType: 'unit', resourceId: id, unitPath: unit.path, detail: { code: unit.code, name: unit.name } });
   });
+}
+
+export interface PlacedPoint {
+  community: { id: string; name: string; level: UnitLevel; code: string; path: string } | null;
+  grid: PlacedPoint['community'];
+  microgrid: PlacedPoint['community'];
+  /** The deepest of them: where a record at this point belongs. */
+  unit: PlacedPoint['community'];
+}
+
+/**
+ * Which micro-grid, grid and community hold a point ([lng, lat], WGS 84)? Bounding boxes narrow the
+ * candidates in SQL, an exact point-in-polygon test decides. A point in no grid but inside a
+ * community lands at the community; in neither, every field is null.
+ */
+export async function locatePoint(db: Executor, lng: number, lat: number): Promise<PlacedPoint> {
+  const candidates = await unitsWhoseBoxHolds(db, lng, lat, ['community', 'grid', 'microgrid']);
+  const hits = candidates.filter((u) => u.boundary && inGeometry(lng, lat, u.boundary as { type: string; coordinates: unknown }));
+  const pick = (level: UnitLevel) => {
+    const u = hits.filter((h) => h.level === level).sort((a, b) => b.path.length - a.path.length)[0];
+    return u ? { id: u.id, name: u.name, level: u.level, code: u.code, path: u.path } : null;
+  };
+  let community = pick('community');
+  let grid = pick('grid');
+  let microgrid = pick('microgrid');
+  // A grid drawn a little outside its community's outline still belongs to that community.
+  if (grid && community && !grid.path.startsWith(community.path + '.')) community = null;
+  if (microgrid && grid && !microgrid.path.startsWith(grid.path + '.')) microgrid = null;
+  if (!community && grid) {
+    const c = await db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path'])
+      .where(sql<boolean>`path @> ${grid.path}::ltree`).where('level', '=', 'community').executeTakeFirst();
+    community = c ?? null;
+  }
+  return { community, grid, microgrid, unit: microgrid ?? grid ?? community };
 }
