@@ -3,11 +3,11 @@ const zh = {
   'building.not_found': '楼栋不存在',
   'building.unit_not_found': '所属单元不存在',
   'building.unit_level': '楼栋只能登记在网格或微网格下',
-  'building.name_taken': '该网格下已有名为“{name}”的楼栋',
-  'building.location_pair': '经度和纬度须同时填写',
+  'building.name_taken': '同一网格下已有名为“{name}”的楼栋',
+  'building.location_pair': '经度和纬度须同时填写或同时留空',
   'building.floors_below_households': '第 {floor} 层已登记住户，总层数不能少于 {floor}',
-  'entrance.name_taken': '该楼栋已有名为“{name}”的单元',
-  'household.entrance_other_building': '该单元不属于所选楼栋',
+  'entrance.name_taken': '该楼栋已有名为“{name}”的楼栋单元',
+  'household.entrance_other_building': '该楼栋单元不属于所选楼栋',
   'household.floor_above_building': '不能高于楼栋的总层数 {floors}',
   'household.floor_zero': '没有第 0 层（地下层用负数）',
   'household.room_taken': '该楼栋（单元）已有房号 {room}',
@@ -17,8 +17,8 @@ const zh = {
   'organisation.unit_required': '请选择所属单元或所在楼栋',
   'organisation.building_outside_unit': '该楼栋不在所选单元内',
   'organisation.unit_follows_building': '该单位登记在楼栋内，所属单元随楼栋；请同时更换或清除楼栋',
-  'organisation.uscc_format': '统一社会信用代码须为 18 位数字或大写字母（不含 I、O、S、V、Z）',
-  'organisation.uscc_check': '统一社会信用代码校验位不正确',
+  'organisation.uscc_format': '须为 18 位数字或大写字母（不含 I、O、S、V、Z）',
+  'organisation.uscc_check': '校验位不正确（最后一位与前 17 位不符）',
   'organisation.uscc_taken': '统一社会信用代码 {uscc} 已被其他单位登记',
   'organisation.phone_format': '须为 7–20 位数字或连字符',
 
@@ -38,22 +38,19 @@ const zh = {
   'organisation.status.active': '正常',
   'organisation.status.closed': '已注销',
 
-  'field.address': '地址',
   'field.lng': '经度',
   'field.lat': '纬度',
   'field.floors': '总层数',
   'field.buildingType': '楼栋类型',
   'field.buildingId': '楼栋',
-  'field.entranceId': '单元',
+  'field.entranceId': '楼栋单元',
   'field.room': '房号',
   'field.floor': '楼层',
   'field.usage': '房屋用途',
-  'field.tagIds': '标签',
   'field.kind': '单位类型',
   'field.uscc': '统一社会信用代码',
   'field.contactName': '联系人',
   'field.contactPhone': '联系电话',
-  'field.reason': '理由',
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -74,8 +71,8 @@ const en: Record<keyof typeof zh, string> = {
   'organisation.unit_required': 'Choose a unit or the building the organisation is in',
   'organisation.building_outside_unit': 'This building is not in the chosen unit',
   'organisation.unit_follows_building': 'The organisation is in a building and belongs to the building’s unit: change or clear the building as well',
-  'organisation.uscc_format': 'A unified social credit code is 18 digits or capital letters (no I, O, S, V, Z)',
-  'organisation.uscc_check': 'The check character of the unified social credit code is wrong',
+  'organisation.uscc_format': 'must be 18 digits or capital letters (no I, O, S, V, Z)',
+  'organisation.uscc_check': 'has a wrong check character (the last character does not match the first 17)',
   'organisation.uscc_taken': 'The unified social credit code {uscc} is already recorded for another organisation',
   'organisation.phone_format': 'must be 7–20 digits or dashes',
 
@@ -95,7 +92,6 @@ const en: Record<keyof typeof zh, string> = {
   'organisation.status.active': 'Active',
   'organisation.status.closed': 'Closed',
 
-  'field.address': 'Address',
   'field.lng': 'Longitude',
   'field.lat': 'Latitude',
   'field.floors': 'Floors',
@@ -105,12 +101,10 @@ const en: Record<keyof typeof zh, string> = {
   'field.room': 'Room',
   'field.floor': 'Floor',
   'field.usage': 'Use',
-  'field.tagIds': 'Tags',
   'field.kind': 'Kind',
   'field.uscc': 'Unified social credit code',
   'field.contactName': 'Contact',
   'field.contactPhone': 'Contact phone',
-  'field.reason': 'Reason',
 };
 
 export const buildings = { 'zh-CN': zh, en };
