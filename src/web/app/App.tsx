@@ -1,0 +1,81 @@
+import { lazy, Suspense, useState } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Alert, App as AntApp, Button, ConfigProvider, Flex } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { LocaleProvider, useLocale } from './i18n.js';
+import { createQueryClient } from './query.js';
+import { returnAfterSignIn, useLocaleSync, useMe } from './session.js';
+import { AppLayout, firstPage, NAV, PageSpinner } from './AppLayout.js';
+import { LoginPage } from '../pages/login/LoginPage.js';
+
+const UnitsPage = lazy(() => import('../pages/units/UnitsPage.js'));
+const UsersPage = lazy(() => import('../pages/users/UsersPage.js'));
+const AuditPage = lazy(() => import('../pages/audit/AuditPage.js'));
+const AccountPage = lazy(() => import('../pages/account/AccountPage.js'));
+
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <LocaleProvider>
+      <QueryClientProvider client={queryClient}>
+        <Themed>
+          <BrowserRouter>
+            <Shell />
+          </BrowserRouter>
+        </Themed>
+      </QueryClientProvider>
+    </LocaleProvider>
+  );
+}
+
+function Themed({ children }: { children: React.ReactNode }) {
+  const { locale } = useLocale();
+  return (
+    <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1668dc', borderRadius: 6 } }}>
+      <AntApp style={{ height: '100%' }}>{children}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+function Shell() {
+  const { t } = useLocale();
+  const me = useMe();
+  const location = useLocation();
+  useLocaleSync();
+  if (me.isPending) return <PageSpinner />;
+  if (me.isError) {
+    return (
+      <Flex justify="center" style={{ padding: 48 }}>
+        <Alert type="error" showIcon title={me.error.message} action={<Button onClick={() => void me.refetch()}>{t('ui.common.retry')}</Button>} />
+      </Flex>
+    );
+  }
+  const user = me.data;
+  const signedIn = !!user && !user.mfa.pending;
+  if (!signedIn) {
+    if (location.pathname !== '/login') {
+      return <Navigate to="/login" replace state={returnAfterSignIn() ? { from: location.pathname + location.search } : null} />;
+    }
+    return <LoginPage />;
+  }
+  const from = (location.state as { from?: string } | null)?.from;
+  const allowed = NAV.filter((n) => n.allowed(user));
+  return (
+    <Routes>
+      <Route path="/login" element={<Navigate to={from && from !== '/login' ? from : firstPage(user)} replace />} />
+      <Route element={<AppLayout />}>
+        {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
+        {allowed.some((n) => n.path === '/users') && <Route path="/users" element={<Lazy><UsersPage /></Lazy>} />}
+        {allowed.some((n) => n.path === '/audit') && <Route path="/audit" element={<Lazy><AuditPage /></Lazy>} />}
+        <Route path="/account" element={<Lazy><AccountPage /></Lazy>} />
+        <Route path="*" element={<Navigate to={firstPage(user)} replace />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function Lazy({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<PageSpinner />}>{children}</Suspense>;
+}

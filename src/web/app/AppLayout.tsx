@@ -1,0 +1,114 @@
+import { useMemo, useState } from 'react';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+import { Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
+import { ApartmentOutlined, AuditOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
+import type { Role } from '../../shared/roles.js';
+import type { MessageKey } from '../../shared/i18n/index.js';
+import type { Me } from '../api/auth.js';
+import { useT } from './i18n.js';
+import { hasPermission, useCurrentUser, useLogout } from './session.js';
+import { LanguageSwitch } from '../components/LanguageSwitch.js';
+import { RoleTag } from '../components/tags.js';
+
+interface NavItem {
+  path: string;
+  label: MessageKey;
+  icon: React.ReactNode;
+  allowed: (me: Me) => boolean;
+}
+
+/** The pages, each shown to whoever holds one of its permissions. */
+export const NAV: NavItem[] = [
+  { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
+  { path: '/users', label: 'ui.nav.users', icon: <TeamOutlined />, allowed: (me) => hasPermission(me, 'user.read', 'role_binding.read') },
+  { path: '/audit', label: 'ui.nav.audit', icon: <AuditOutlined />, allowed: (me) => hasPermission(me, 'audit.read') },
+  { path: '/account', label: 'ui.nav.account', icon: <UserOutlined />, allowed: () => true },
+];
+
+export function firstPage(me: Me): string {
+  return NAV.find((n) => n.allowed(me))?.path ?? '/account';
+}
+
+export function AppLayout() {
+  const t = useT();
+  const me = useCurrentUser();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const screens = Grid.useBreakpoint();
+  const narrow = !screens.md;
+  const [collapsed, setCollapsed] = useState<boolean | null>(null);
+  const isCollapsed = collapsed ?? narrow;
+  const logout = useLogout();
+
+  const items: MenuProps['items'] = NAV.filter((n) => n.allowed(me)).map((n) => ({ key: n.path, icon: n.icon, label: t(n.label) }));
+  const selected = NAV.find((n) => location.pathname.startsWith(n.path))?.path;
+  const roles = useMemo(() => [...new Set(me.bindings.map((b) => b.role as Role))], [me.bindings]);
+
+  return (
+    <Layout style={{ minHeight: '100%' }}>
+      <Layout.Sider
+        collapsible
+        collapsed={isCollapsed}
+        onCollapse={(c) => setCollapsed(c)}
+        collapsedWidth={narrow ? 0 : 64}
+        trigger={null}
+        width={208}
+        theme="dark"
+        style={narrow ? { position: 'fixed', insetBlock: 0, insetInlineStart: 0, zIndex: 20 } : undefined}
+      >
+        <Flex align="center" justify="center" style={{ height: 56, color: '#fff', fontSize: isCollapsed ? 18 : 20, fontWeight: 600, letterSpacing: 2 }}>
+          {isCollapsed ? t('ui.app.short') : t('ui.app.name')}
+        </Flex>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={selected ? [selected] : []}
+          items={items}
+          data-testid="side-menu"
+          onClick={(e) => {
+            navigate(e.key);
+            if (narrow) setCollapsed(true);
+          }}
+        />
+      </Layout.Sider>
+      {narrow && !isCollapsed && (
+        <div onClick={() => setCollapsed(true)} style={{ position: 'fixed', inset: 0, background: 'rgba(0,0,0,0.35)', zIndex: 19 }} />
+      )}
+      <Layout>
+        <Layout.Header style={{ background: '#fff', padding: '0 12px', display: 'flex', alignItems: 'center', gap: 8, borderBottom: '1px solid #f0f0f0', height: 56, lineHeight: '56px' }}>
+          <Button
+            type="text"
+            aria-label={t('ui.app.toggleMenu')}
+            icon={isCollapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+            onClick={() => setCollapsed(!isCollapsed)}
+          />
+          <div style={{ flex: 1 }} />
+          <Space size={narrow ? 4 : 12} align="center" style={{ lineHeight: 'normal' }}>
+            <Space size={4} align="center" data-testid="current-user" style={{ lineHeight: 'normal' }}>
+              <Typography.Text strong ellipsis={{ tooltip: me.displayName }} style={{ maxWidth: narrow ? 90 : 200, verticalAlign: 'middle' }}>{me.displayName}</Typography.Text>
+              {!narrow && roles.map((r) => <RoleTag key={r} role={r} />)}
+            </Space>
+            <LanguageSwitch size="small" />
+            <Tooltip title={t('ui.app.logout')}>
+              <Button
+                icon={<LogoutOutlined />}
+                loading={logout.isPending}
+                onClick={() => logout.mutate()}
+                aria-label={t('ui.app.logout')}
+              >
+                {narrow ? null : t('ui.app.logout')}
+              </Button>
+            </Tooltip>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: narrow ? 8 : 16, minWidth: 0 }}>
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
+
+export function PageSpinner() {
+  return <Flex justify="center" align="center" style={{ padding: 64, minHeight: 200 }}><Spin size="large" /></Flex>;
+}

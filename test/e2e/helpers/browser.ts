@@ -1,0 +1,73 @@
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TOTP, Secret } from 'otpauth';
+import { REPO_ROOT } from './server.js';
+
+/** Debian's Chromium (`apt-get install -y chromium`); no browser is ever downloaded. */
+export const CHROMIUM = process.env.LINLI_CHROMIUM ?? '/usr/bin/chromium';
+
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close: () => Promise<void>;
+}
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+/** Headless Chromium with a fresh profile directory, removed on close. */
+export async function launchBrowser(opts: { locale?: string } = {}): Promise<Browser> {
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'linli-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+    viewport: { width: 1366, height: 860 },
+    locale: opts.locale ?? 'zh-CN',
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      await fs.rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let shots = 0;
+
+/**
+ * Save a screenshot as test-results/screenshots/<nn>-<name>.png: the whole page, or only the
+ * viewport (`fullPage: false`) while a modal or drawer covers it.
+ */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+  shots += 1;
+  const file = path.join(SCREENSHOT_DIR, `${String(shots).padStart(2, '0')}-${name}.png`);
+  // Let animations (menus, modals, messages) settle.
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
+  return file;
+}
+
+export async function clearScreenshots(): Promise<void> {
+  await fs.rm(SCREENSHOT_DIR, { recursive: true, force: true });
+  shots = 0;
+}
+
+/** The current code of an authenticator app holding this base32 secret (RFC 6238, as the server). */
+export function totpCode(secretBase32: string, at = Date.now()): string {
+  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32.replace(/\s+/g, '')) }).generate({ timestamp: at });
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The password of every demo account in the e2e run (meets the staff policy). */
+export const DEMO_PASSWORD = 'E2e-Linli-Demo-2024!';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** What the server printed so far (for failure messages). */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Start the real server (`node bin/linli.js serve`) on a free loopback port with a fresh data
+ * directory — embedded PostgreSQL, migrations, the demo district — and wait for /healthz.
+ */
+export async function startServer(opts: { timeoutMs?: number; host?: string } = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const host = opts.host ?? '127.0.0.1';
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'linli-e2e-'));
+  let output = '';
+  const child = spawn(process.execPath, ['bin/linli.js', 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LINLI_DATA_DIR: dataDir,
+      LINLI_DEMO_PASSWORD: DEMO_PASSWORD,
+      LINLI_DEMO_SEED: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+
+  const url = `http://${host}:${port}`;
+  const deadline = Date.now() + (opts.timeoutMs ?? 170_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`linli serve exited with ${child.exitCode} before it was ready:\n${output}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`linli serve was not ready in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, port, dataDir, output: () => output, stop };
+}
