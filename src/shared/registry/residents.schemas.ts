@@ -117,7 +117,12 @@ export const ResidentSearchQuery = z.strictObject({
 });
 export type ResidentSearchQuery = z.infer<typeof ResidentSearchQuery>;
 
-export const ResidentList = z.object({ items: z.array(ResidentView), total: z.number() });
+export const ResidentList = z.object({
+  items: z.array(ResidentView),
+  /** Matches counted up to a cap (1 000); totalCapped says there are more. */
+  total: z.number(),
+  totalCapped: z.boolean(),
+});
 
 export const HistoryEntry = z.object({
   id: z.string(),

@@ -33,7 +33,8 @@ export function findResidentInScope(db: Executor, actor: Actor, id: string, perm
   return base(db).where('r.id', '=', id).where(inScope(actor, permission, 'r.unit_path')).executeTakeFirst();
 }
 
-export const TOTAL_CAP = 10_000;
+/** Counting every match of a district-wide search costs more than it tells: past this, "1 000+". */
+export const TOTAL_CAP = 1_000;
 
 /**
  * Search residents in scope: by name (hanzi anywhere in it, or pinyin initials / full pinyin as a
@@ -49,7 +50,9 @@ export async function searchResidents(
       const p = q.q.toLowerCase();
       query = query.where((eb) => eb.or([eb('r.name_initials', 'like', `${p}%`), eb('r.name_pinyin', 'like', `${p}%`)]));
     } else {
-      query = query.where('r.name', 'like', `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+      // A name from its start (王秀英, 王) or from its given name (秀英): both prefix searches on an index.
+      const prefix = `${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      query = query.where((eb) => eb.or([eb('r.name', 'like', prefix), eb(sql`substr(r.name, 2)`, 'like', prefix)]));
     }
   }
   if (q.idNumber) query = query.where('r.id_number_hash', '=', cipher.blindIndex(normalizeIdNumber(q.idNumber)));

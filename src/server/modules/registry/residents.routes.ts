@@ -46,8 +46,8 @@ export function residentsRoutes(api: Api, ctx: AppContext): void {
       }
       sensitiveTagIds = found.filter((t) => t.sensitive).map((t) => t.id);
     }
-    const { rows, total } = await searchResidents(ctx.db, actor, ctx.cipher, { ...q, unitPath, sensitiveTagIds });
-    return { items: await presentResidents(ctx.db, actor, ctx.cipher, rows, req.locale, ctx.clock.now()), total };
+    const { rows, total, capped } = await searchResidents(ctx.db, actor, ctx.cipher, { ...q, unitPath, sensitiveTagIds });
+    return { items: await presentResidents(ctx.db, actor, ctx.cipher, rows, req.locale, ctx.clock.now()), total, totalCapped: capped };
   });
 
   api.get('/residents/:id', {
