@@ -201,6 +201,52 @@ export interface OrganisationTable extends Scoped {
   updated_at: Timestamp;
 }
 
+export type ImportJobStatus = 'validating' | 'ready' | 'failed' | 'committing' | 'committed';
+
+export interface ImportJobTable extends Scoped {
+  id: Generated<string>;
+  kind: ColumnType<'residents', 'residents' | undefined, 'residents'>;
+  status: ColumnType<ImportJobStatus, ImportJobStatus | undefined, ImportJobStatus>;
+  file_name: string;
+  file_sha256: string;
+  file_size: ColumnType<string, string | number, string | number>;
+  stored_file: string | null;
+  total_rows: number | null;
+  processed_rows: ColumnType<number, number | undefined, number>;
+  valid_rows: ColumnType<number, number | undefined, number>;
+  error_rows: ColumnType<number, number | undefined, number>;
+  new_rows: ColumnType<number, number | undefined, number>;
+  updated_rows: ColumnType<number, number | undefined, number>;
+  unchanged_rows: ColumnType<number, number | undefined, number>;
+  households_created: ColumnType<number, number | undefined, number>;
+  message_key: string | null;
+  message_params: Json<Record<string, string | number> | null> | null;
+  created_by: string;
+  created_at: Timestamp;
+  validated_at: Date | null;
+  committed_by: string | null;
+  committed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface ImportRowTable {
+  job_id: string;
+  row_number: number;
+  status: 'valid' | 'error';
+  action: 'new' | 'update' | 'unchanged' | null;
+  resident_id: string | null;
+  data: Json<Record<string, unknown> | null> | null;
+}
+
+export interface ImportIssueTable {
+  id: Generated<string>;
+  job_id: string;
+  row_number: number;
+  column_key: string | null;
+  message_key: string;
+  params: Json<Record<string, string | number> | null> | null;
+}
+
 export interface Database {
   unit: UnitTable;
   app_user: AppUserTable;
@@ -217,6 +263,9 @@ export interface Database {
   household_tag: HouseholdTagTable;
   resident_history: ResidentHistoryTable;
   organisation: OrganisationTable;
+  import_job: ImportJobTable;
+  import_row: ImportRowTable;
+  import_issue: ImportIssueTable;
 }
 
 export type Unit = Selectable<UnitTable>;

@@ -1,0 +1,314 @@
+import { sql, type Selectable } from 'kysely';
+import type { Executor, ImportJobStatus, ImportJobTable, ResidentTable } from '../../core/db/index.js';
+import type { Actor } from '../../core/access/actor.js';
+import { inScope } from '../../core/access/scope.js';
+import type { Params } from '../../../shared/i18n/index.js';
+import { P } from './registry.policy.js';
+
+export type JobRow = Selectable<ImportJobTable> & {
+  unit_name: string;
+  unit_level: string;
+  unit_code: string;
+  creator_name: string;
+};
+
+function jobs(db: Executor, actor: Actor) {
+  return db.selectFrom('import_job as j')
+    .innerJoin('unit as u', 'u.id', 'j.unit_id')
+    .innerJoin('app_user as a', 'a.id', 'j.created_by')
+    .selectAll('j')
+    .select(['u.name as unit_name', 'u.level as unit_level', 'u.code as unit_code', 'a.display_name as creator_name'])
+    .where(inScope(actor, P.import, 'j.unit_path'));
+}
+
+/** An import job in the caller's import scope (missing and out of scope look the same). */
+export function findJobInScope(db: Executor, actor: Actor, id: string): Promise<JobRow | undefined> {
+  return jobs(db, actor).where('j.id', '=', id).executeTakeFirst();
+}
+
+export function listJobsInScope(db: Executor, actor: Actor, limit: number): Promise<JobRow[]> {
+  return jobs(db, actor).orderBy('j.created_at', 'desc').orderBy('j.id', 'desc').limit(limit).execute();
+}
+
+/** The unit an import goes to, in the caller's import scope. */
+export function findImportUnit(db: Executor, actor: Actor, unitId: string) {
+  return db.selectFrom('unit').select(['id', 'name', 'level', 'path', 'region_code'])
+    .where('id', '=', unitId).where(inScope(actor, P.import, 'unit.path')).executeTakeFirst();
+}
+
+export async function insertJob(db: Executor, v: {
+  unit_id: string; unit_path: string; region_code: string; file_name: string; file_sha256: string; file_size: number;
+  stored_file: string; total_rows: number | null; created_by: string; now: Date;
+}): Promise<string> {
+  const { now, ...rest } = v;
+  const row = await db.insertInto('import_job').values({ ...rest, status: 'validating', created_at: now, updated_at: now })
+    .returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface JobCounts {
+  total_rows?: number | null;
+  processed_rows?: number;
+  valid_rows?: number;
+  error_rows?: number;
+  new_rows?: number;
+  updated_rows?: number;
+  unchanged_rows?: number;
+  households_created?: number;
+}
+
+export async function updateJob(db: Executor, id: string, now: Date, patch: JobCounts & {
+  status?: ImportJobStatus; stored_file?: string | null; validated_at?: Date; committed_at?: Date;
+}): Promise<void> {
+  await db.updateTable('import_job').set({ ...patch, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** Mark a job failed with a reason; its staged rows go (the report of problems stays). */
+export async function failJob(db: Executor, id: string, now: Date, key: string, params: Params = {}): Promise<void> {
+  await db.updateTable('import_job').set({
+    status: 'failed', message_key: key, message_params: JSON.stringify(params), stored_file: null, updated_at: now,
+  }).where('id', '=', id).execute();
+  await db.deleteFrom('import_row').where('job_id', '=', id).execute();
+}
+
+/** Forget what a failed reading staged: rows and problems. */
+export async function clearStaging(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('import_row').where('job_id', '=', id).execute();
+  await db.deleteFrom('import_issue').where('job_id', '=', id).execute();
+}
+
+/** ready → committing, once: the second of two concurrent commits gets nothing (409). */
+export async function claimForCommit(db: Executor, id: string, userId: string, now: Date): Promise<boolean> {
+  const r = await db.updateTable('import_job')
+    .set({ status: 'committing', processed_rows: 0, committed_by: userId, updated_at: now })
+    .where('id', '=', id).where('status', '=', 'ready').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Jobs a stopped server left half-done: failed, with the files they were reading. */
+export async function failInterrupted(db: Executor, now: Date): Promise<{ id: string; stored_file: string | null }[]> {
+  const rows = await db.updateTable('import_job')
+    .set({ status: 'failed', message_key: 'import.failed.interrupted', message_params: JSON.stringify({}), updated_at: now })
+    .where('status', 'in', ['validating', 'committing'])
+    .returning(['id', 'stored_file']).execute();
+  for (const r of rows) {
+    await db.deleteFrom('import_row').where('job_id', '=', r.id).execute();
+    await db.updateTable('import_job').set({ stored_file: null }).where('id', '=', r.id).execute();
+  }
+  return rows;
+}
+
+/** Checked jobs nobody committed for `days`: failed, their staged personal data removed. */
+export async function expireReady(db: Executor, now: Date, days: number): Promise<number> {
+  const before = new Date(now.getTime() - days * 86_400_000);
+  const rows = await db.updateTable('import_job')
+    .set({ status: 'failed', message_key: 'import.failed.expired', message_params: JSON.stringify({ days }), updated_at: now })
+    .where('status', '=', 'ready').where('validated_at', '<', before)
+    .returning('id').execute();
+  for (const r of rows) await db.deleteFrom('import_row').where('job_id', '=', r.id).execute();
+  return rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staging
+
+export interface StagedRowInsert {
+  job_id: string;
+  row_number: number;
+  status: 'valid' | 'error';
+  action: 'new' | 'update' | 'unchanged' | null;
+  resident_id: string | null;
+  data: string | null;
+}
+
+export interface IssueInsert {
+  job_id: string;
+  row_number: number;
+  column_key: string | null;
+  message_key: string;
+  params: string | null;
+}
+
+export async function insertStaged(db: Executor, rows: StagedRowInsert[], issues: IssueInsert[]): Promise<void> {
+  // At most ~6 000 parameters a statement.
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('import_row').values(rows.slice(i, i + 1000)).execute();
+  for (let i = 0; i < issues.length; i += 1000) await db.insertInto('import_issue').values(issues.slice(i, i + 1000)).execute();
+}
+
+export function stagedBatch(db: Executor, jobId: string, afterRow: number, limit: number) {
+  return db.selectFrom('import_row').select(['row_number', 'action', 'resident_id', 'data'])
+    .where('job_id', '=', jobId).where('status', '=', 'valid').where('row_number', '>', afterRow)
+    .orderBy('row_number').limit(limit).execute();
+}
+
+/** The buildings the valid rows of a job place people in (also 'unchanged' ones: the registry may have moved since). */
+export async function stagedBuildingIds(db: Executor, jobId: string): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    SELECT DISTINCT data->>'buildingId' AS id FROM import_row
+    WHERE job_id = ${jobId} AND status = 'valid' AND data ? 'buildingId'`.execute(db);
+  return rows.rows.map((r) => r.id);
+}
+
+export async function firstRowWithBuilding(db: Executor, jobId: string, buildingId: string): Promise<number> {
+  const r = await sql<{ n: number }>`
+    SELECT min(row_number) AS n FROM import_row WHERE job_id = ${jobId} AND data->>'buildingId' = ${buildingId}`.execute(db);
+  return r.rows[0]?.n ?? 0;
+}
+
+export async function issuesPage(db: Executor, jobId: string, limit: number, offset: number) {
+  const [rows, count] = await Promise.all([
+    db.selectFrom('import_issue').select(['row_number', 'column_key', 'message_key', 'params'])
+      .where('job_id', '=', jobId).orderBy('row_number').orderBy('id').limit(limit).offset(offset).execute(),
+    db.selectFrom('import_issue').select(sql<string>`count(*)`.as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry as the import sees it
+
+export interface BuildingRef { id: string; name: string; unit_id: string; unit_path: string; region_code: string; floors: number | null }
+
+/** Buildings under `path` the caller may write to (people are placed in them). */
+export function buildingsUnder(db: Executor, actor: Actor, path: string): Promise<BuildingRef[]> {
+  return db.selectFrom('building').select(['id', 'name', 'unit_id', 'unit_path', 'region_code', 'floors'])
+    .where(sql<boolean>`unit_path <@ ${path}::ltree`)
+    .where(inScope(actor, P.write, 'building.unit_path'))
+    .execute();
+}
+
+export function entrancesOf(db: Executor, buildingIds: string[]) {
+  if (buildingIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('entrance').select(['id', 'building_id', 'name']).where('building_id', 'in', buildingIds).execute();
+}
+
+export function activeTags(db: Executor) {
+  return db.selectFrom('care_tag').select(['id', 'code', 'name_zh', 'name_en', 'sensitive', 'applies_to'])
+    .where('is_active', '=', true).orderBy('sort_order').orderBy('id').execute();
+}
+
+export type PersonRow = Selectable<ResidentTable> & { building_id: string | null; entrance_id: string | null; room: string | null };
+
+/**
+ * Registered people with these ID-number hashes, wherever they are: the import must know that a
+ * person exists elsewhere (it says so without saying where). `lock` holds them for a commit.
+ */
+export function personsByHash(db: Executor, hashes: string[], opts: { lock?: boolean } = {}): Promise<PersonRow[]> {
+  if (hashes.length === 0) return Promise.resolve([]);
+  let q = db.selectFrom('resident as r').leftJoin('household as h', 'h.id', 'r.household_id')
+    .selectAll('r').select(['h.building_id', 'h.entrance_id', 'h.room'])
+    .where('r.id_number_hash', 'in', hashes);
+  if (opts.lock) q = q.forUpdate('r');
+  return q.execute();
+}
+
+export interface PersonTag { resident_id: string; id: string; code: string; sensitive: boolean; is_active: boolean }
+
+export async function tagsOfResidents(db: Executor, ids: string[]): Promise<Map<string, PersonTag[]>> {
+  const out = new Map<string, PersonTag[]>();
+  if (ids.length === 0) return out;
+  const rows = await db.selectFrom('resident_tag as rt').innerJoin('care_tag as t', 't.id', 'rt.tag_id')
+    .select(['rt.resident_id', 't.id', 't.code', 't.sensitive', 't.is_active'])
+    .where('rt.resident_id', 'in', ids).orderBy('t.code').execute();
+  for (const r of rows) {
+    const list = out.get(r.resident_id) ?? [];
+    list.push(r);
+    out.set(r.resident_id, list);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committing
+
+/** Lock the buildings people are placed in (households are created under this lock, as createHousehold does). */
+export function lockBuildings(db: Executor, ids: string[]): Promise<BuildingRef[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('building').select(['id', 'name', 'unit_id', 'unit_path', 'region_code', 'floors'])
+    .where('id', 'in', ids).orderBy('id').forUpdate().execute();
+}
+
+export function entrancesById(db: Executor, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('entrance').select(['id', 'building_id']).where('id', 'in', ids).execute();
+}
+
+export interface HouseholdKey { building_id: string; entrance_id: string | null; room: string }
+
+export async function findHouseholds(db: Executor, keys: HouseholdKey[]): Promise<(HouseholdKey & { id: string })[]> {
+  if (keys.length === 0) return [];
+  const rows = await sql<HouseholdKey & { id: string }>`
+    SELECT min(h.id)::text AS id, h.building_id::text AS building_id, h.entrance_id::text AS entrance_id, h.room
+    FROM household h
+    JOIN jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(building_id bigint, entrance_id bigint, room text)
+      ON h.building_id = k.building_id AND h.entrance_id IS NOT DISTINCT FROM k.entrance_id AND h.room = k.room
+    GROUP BY h.building_id, h.entrance_id, h.room`.execute(db);
+  return rows.rows;
+}
+
+export async function insertHouseholds(db: Executor, rows: (HouseholdKey & { floor: number | null })[]): Promise<(HouseholdKey & { id: string })[]> {
+  if (rows.length === 0) return [];
+  const out = await sql<HouseholdKey & { id: string }>`
+    INSERT INTO household (building_id, entrance_id, unit_id, unit_path, region_code, room, floor)
+    SELECT b.id, k.entrance_id, b.unit_id, b.unit_path, b.region_code, k.room, k.floor
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS k(building_id bigint, entrance_id bigint, room text, floor integer)
+    JOIN building b ON b.id = k.building_id
+    RETURNING id::text AS id, building_id::text AS building_id, entrance_id::text AS entrance_id, room`.execute(db);
+  return out.rows;
+}
+
+export interface ResidentState {
+  id: string;
+  name: string;
+  name_initials: string;
+  name_pinyin: string;
+  gender: string | null;
+  birth_date: string | null;
+  phone_enc: string | null;
+  phone_hash: string | null;
+  ethnicity: string | null;
+  political_status: string | null;
+  relation: string | null;
+  residence_type: string;
+  moved_in_on: string | null;
+  household_id: string | null;
+  unit_id: string;
+  unit_path: string;
+  region_code: string;
+}
+
+/** Write the new state of many residents in one statement (version + 1, as every change does). */
+export async function updateResidents(db: Executor, rows: ResidentState[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE resident r SET
+      name = v.name, name_initials = v.name_initials, name_pinyin = v.name_pinyin,
+      gender = v.gender, birth_date = v.birth_date::date,
+      phone_enc = v.phone_enc, phone_hash = v.phone_hash,
+      ethnicity = v.ethnicity, political_status = v.political_status, relation = v.relation,
+      residence_type = v.residence_type, moved_in_on = v.moved_in_on::date,
+      household_id = v.household_id, unit_id = v.unit_id, unit_path = v.unit_path::ltree, region_code = v.region_code,
+      version = r.version + 1, updated_at = ${now}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(
+      id bigint, name text, name_initials text, name_pinyin text, gender text, birth_date text, phone_enc text,
+      phone_hash text, ethnicity text, political_status text, relation text, residence_type text, moved_in_on text,
+      household_id bigint, unit_id bigint, unit_path text, region_code text)
+    WHERE r.id = v.id`.execute(db);
+}
+
+/**
+ * Replace the tags of many residents (replaceTags, set-wise): tags not in the new set go, except
+ * sensitive ones where the caller may not see them; new ones are added.
+ */
+export async function replaceResidentTags(db: Executor, rows: { id: string; tags: string[]; sensitive_ok: boolean }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows);
+  await sql`
+    DELETE FROM resident_tag x USING care_tag t,
+      jsonb_to_recordset(${json}::jsonb) AS v(id bigint, tags bigint[], sensitive_ok boolean)
+    WHERE x.resident_id = v.id AND x.tag_id = t.id AND NOT (x.tag_id = ANY(v.tags)) AND (v.sensitive_ok OR NOT t.sensitive)`.execute(db);
+  await sql`
+    INSERT INTO resident_tag (resident_id, tag_id, since)
+    SELECT v.id, unnest(v.tags), current_date FROM jsonb_to_recordset(${json}::jsonb) AS v(id bigint, tags bigint[])
+    ON CONFLICT DO NOTHING`.execute(db);
+}
