@@ -14,6 +14,13 @@ const UnitsPage = lazy(() => import('../pages/units/UnitsPage.js'));
 const UsersPage = lazy(() => import('../pages/users/UsersPage.js'));
 const AuditPage = lazy(() => import('../pages/audit/AuditPage.js'));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.js'));
+const ResidentsPage = lazy(() => import('../pages/registry/ResidentsPage.js'));
+const ResidentPage = lazy(() => import('../pages/registry/ResidentPage.js'));
+const BuildingsPage = lazy(() => import('../pages/registry/BuildingsPage.js'));
+const BuildingViewPage = lazy(() => import('../pages/registry/BuildingViewPage.js'));
+const OrganisationsPage = lazy(() => import('../pages/registry/OrganisationsPage.js'));
+const RegistryMapPage = lazy(() => import('../pages/registry/RegistryMapPage.js'));
+const ImportPage = lazy(() => import('../pages/registry/ImportPage.js'));
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -67,6 +74,17 @@ function Shell() {
       <Route path="/login" element={<Navigate to={from && from !== '/login' ? from : firstPage(user)} replace />} />
       <Route element={<AppLayout />}>
         {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
+        {allowed.some((n) => n.path === '/residents') && (
+          <>
+            <Route path="/residents" element={<Lazy><ResidentsPage /></Lazy>} />
+            <Route path="/residents/:id" element={<Lazy><ResidentPage /></Lazy>} />
+            <Route path="/buildings" element={<Lazy><BuildingsPage /></Lazy>} />
+            <Route path="/buildings/:id" element={<Lazy><BuildingViewPage /></Lazy>} />
+            <Route path="/organisations" element={<Lazy><OrganisationsPage /></Lazy>} />
+            <Route path="/grid-map" element={<Lazy><RegistryMapPage /></Lazy>} />
+          </>
+        )}
+        {allowed.some((n) => n.path === '/registry-import') && <Route path="/registry-import" element={<Lazy><ImportPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/users') && <Route path="/users" element={<Lazy><UsersPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/audit') && <Route path="/audit" element={<Lazy><AuditPage /></Lazy>} />}
         <Route path="/account" element={<Lazy><AccountPage /></Lazy>} />

@@ -1,7 +1,10 @@
 import { useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
-import { ApartmentOutlined, AuditOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
+import {
+  ApartmentOutlined, AuditOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
+  MenuUnfoldOutlined, ShopOutlined, TeamOutlined, UserOutlined,
+} from '@ant-design/icons';
 import type { Role } from '../../shared/roles.js';
 import type { MessageKey } from '../../shared/i18n/index.js';
 import type { Me } from '../api/auth.js';
@@ -20,6 +23,11 @@ interface NavItem {
 /** The pages, each shown to whoever holds one of its permissions. */
 export const NAV: NavItem[] = [
   { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
+  { path: '/residents', label: 'ui.registry.nav.residents', icon: <ContactsOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
+  { path: '/buildings', label: 'ui.registry.nav.buildings', icon: <HomeOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
+  { path: '/organisations', label: 'ui.registry.nav.organisations', icon: <ShopOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
+  { path: '/grid-map', label: 'ui.registry.nav.map', icon: <EnvironmentOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
+  { path: '/registry-import', label: 'ui.registry.nav.import', icon: <ImportOutlined />, allowed: (me) => hasPermission(me, 'registry.import') },
   { path: '/users', label: 'ui.nav.users', icon: <TeamOutlined />, allowed: (me) => hasPermission(me, 'user.read', 'role_binding.read') },
   { path: '/audit', label: 'ui.nav.audit', icon: <AuditOutlined />, allowed: (me) => hasPermission(me, 'audit.read') },
   { path: '/account', label: 'ui.nav.account', icon: <UserOutlined />, allowed: () => true },

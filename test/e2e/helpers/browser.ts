@@ -62,8 +62,10 @@ export async function screenshot(page: Page, name: string, opts: { fullPage?: bo
   return file;
 }
 
+/** Remove this helper's earlier screenshots (<nn>-<name>.png); other test files' prefixed ones stay. */
 export async function clearScreenshots(): Promise<void> {
-  await fs.rm(SCREENSHOT_DIR, { recursive: true, force: true });
+  const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => /^\d+-.*\.png$/.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
   shots = 0;
 }
 

@@ -1,3 +1,4 @@
+import { beijingDate } from '../../../shared/dates.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -449,7 +450,7 @@ const householdKey = (buildingId: string, entranceId: string | null | undefined,
 async function runCommit(ctx: AppContext, runner: ImportRunner, actor: Actor, audit: AuditContext, job: Q.JobRow): Promise<void> {
   const jobId = job.id;
   const now = ctx.clock.now();
-  const today = now.toISOString().slice(0, 10);
+  const today = beijingDate(now);
   const tally = { new: 0, updated: 0, unchanged: 0, householdsCreated: 0, processed: 0 };
   try {
     await ctx.db.transaction().execute(async (trx) => {

@@ -4,16 +4,19 @@ import type { Executor } from '../../core/db/index.js';
 import type { Locale } from '../../../shared/i18n/index.js';
 import type { ResidentView } from '../../../shared/registry/residents.schemas.js';
 import { maskIdNumber, maskPhone } from '../../../shared/validation/mask.js';
+import { beijingDate } from '../../../shared/dates.js';
 import { pathWithin } from '../../core/access/actor.js';
 import { P } from './registry.policy.js';
 import { tagsOf, visibleTags } from './tags.queries.js';
 import { unitsAround, type ResidentRow, type UnitRefRow } from './residents.queries.js';
 
+/** Age in whole years on Beijing's date of `today`. */
 export function ageOn(birthDate: string | null, today: Date): number | null {
   if (!birthDate) return null;
   const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  let age = today.getUTCFullYear() - y;
-  if (today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d)) age -= 1;
+  const [ty, tm, td] = beijingDate(today).split('-').map(Number) as [number, number, number];
+  let age = ty - y;
+  if (tm < m || (tm === m && td < d)) age -= 1;
   return age;
 }
 

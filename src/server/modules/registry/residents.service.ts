@@ -7,6 +7,7 @@ import { writeAudit, type AuditContext } from '../../core/audit/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../core/http/errors.js';
 import type { CreateResidentInput, UpdateResidentInput } from '../../../shared/registry/residents.schemas.js';
 import { P } from './registry.policy.js';
+import { beijingDate } from '../../../shared/dates.js';
 import { nameKeys } from './pinyin.js';
 import { checkResidentFields, type Problem } from './residents.validation.js';
 import { checkTagIds, replaceTags } from './tags.queries.js';
@@ -154,7 +155,7 @@ export async function updateResident(ctx: AppContext, actor: Actor, audit: Audit
 export async function endResidence(
   ctx: AppContext, actor: Actor, audit: AuditContext, id: string, kind: 'move_out' | 'death', input: { version: number; date: string; note?: string },
 ): Promise<void> {
-  const today = ctx.clock.now().toISOString().slice(0, 10);
+  const today = beijingDate(ctx.clock.now());
   if (input.date > today) throw invalid('date', 'registry.date_in_future');
   await ctx.db.transaction().execute(async (trx) => {
     const r = await lockForChange(trx, actor, id, input.version);
@@ -176,7 +177,7 @@ export async function endResidence(
 export async function changeHousehold(
   ctx: AppContext, actor: Actor, audit: AuditContext, id: string, input: { version: number; householdId: string; date: string; relation?: string },
 ): Promise<void> {
-  const today = ctx.clock.now().toISOString().slice(0, 10);
+  const today = beijingDate(ctx.clock.now());
   if (input.date > today) throw invalid('date', 'registry.date_in_future');
   await ctx.db.transaction().execute(async (trx) => {
     const r = await lockForChange(trx, actor, id, input.version);

@@ -28,6 +28,14 @@ describe('resident field checks', () => {
     expect(checkResidentFields({ idNumber: id('42010520270101001') }, today).problems[0]!.key).toBe('registry.id_number_birth_date');
     expect(checkResidentFields({ birthDate: '2001-02-29' }, today).problems[0]!.key).toBe('validation.invalid_format');
   });
+  it("judges 'today' by Beijing's date, not UTC's", () => {
+    // 2026-11-21 06:00 in Beijing is still 2026-11-20 in UTC: a birth or move-in today is not in the future.
+    const early = new Date('2026-11-21T06:00:00+08:00');
+    expect(checkResidentFields({ movedInOn: '2026-11-21' }, early).problems).toEqual([]);
+    const born = id('42010520261121002');
+    expect(checkResidentFields({ idNumber: born }, early).problems).toEqual([]);
+    expect(checkResidentFields({ movedInOn: '2026-11-22' }, early).problems[0]!.key).toBe('registry.date_in_future');
+  });
   it('normalises phones', () => {
     expect(checkResidentFields({ phone: '+86 138 1234 5678' }, today).values.phone).toBe('13812345678');
     expect(checkResidentFields({ phone: '027-84561234' }, today).problems).toEqual([]);

@@ -1,5 +1,6 @@
 import type { MessageKey, Params } from '../../../shared/i18n/index.js';
 import { parseIdNumber } from '../../../shared/validation/id-number.js';
+import { beijingDate } from '../../../shared/dates.js';
 
 export interface Problem {
   field: string;
@@ -46,7 +47,8 @@ export function isPhone(p: string): boolean {
 export function checkResidentFields(input: ResidentFieldsIn, today: Date): { problems: Problem[]; values: ResidentFieldsOut } {
   const problems: Problem[] = [];
   const values: ResidentFieldsOut = {};
-  const todayText = today.toISOString().slice(0, 10);
+  // "Today" is Beijing's date: at 07:00 in Wuhan it is already tomorrow in UTC terms.
+  const todayText = beijingDate(today);
 
   if (input.name !== undefined && /[0-9!@#$%^&*()_+=\[\]{};:"\\|<>/?~]/.test(input.name)) {
     problems.push({ field: 'name', key: 'registry.name_format' });
@@ -61,7 +63,7 @@ export function checkResidentFields(input: ResidentFieldsIn, today: Date): { pro
 
   if (input.idNumber === null || input.idNumber === '') values.idNumber = null;
   else if (input.idNumber !== undefined) {
-    const parsed = parseIdNumber(input.idNumber, today);
+    const parsed = parseIdNumber(input.idNumber, new Date(`${todayText}T23:59:59Z`));
     if (!parsed.ok) {
       problems.push({ field: 'idNumber', key: `registry.id_number_${parsed.problem}` as MessageKey });
     } else {
