@@ -1,8 +1,8 @@
 /** Registry messages: residents, personal data, care tags (server and web). */
 const zh = {
-  'registry.id_number_format': '身份证号码应为18位（前17位数字，末位数字或X）',
-  'registry.id_number_birth_date': '身份证号码中的出生日期无效',
-  'registry.id_number_check_digit': '身份证号码校验位不正确',
+  'registry.id_number_format': '应为18位（前17位数字，末位数字或X）',
+  'registry.id_number_birth_date': '其中的出生日期无效',
+  'registry.id_number_check_digit': '校验位不正确',
   'registry.gender_mismatch': '与身份证号码中的性别不一致',
   'registry.birth_date_mismatch': '与身份证号码中的出生日期不一致',
   'registry.date_in_future': '日期不能晚于今天',

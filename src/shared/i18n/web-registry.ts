@@ -1,5 +1,6 @@
 /** Web UI text of the registry pages: residents, buildings (以房找人), organisations, the grid map, import and export. */
 const zh = {
+  'ui.registry.residents.totalCapped': '{total} 条以上，请缩小查询范围',
   'ui.registry.nav.residents': '居民',
   'ui.registry.nav.buildings': '楼栋',
   'ui.registry.nav.organisations': '组织',
@@ -269,6 +270,7 @@ const zh = {
 };
 
 const en: Record<keyof typeof zh, string> = {
+  'ui.registry.residents.totalCapped': 'more than {total}; narrow the search',
   'ui.registry.nav.residents': 'Residents',
   'ui.registry.nav.buildings': 'Buildings',
   'ui.registry.nav.organisations': 'Organisations',

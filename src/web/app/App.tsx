@@ -1,6 +1,6 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
-import { QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { Alert, App as AntApp, Button, ConfigProvider, Flex } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
@@ -27,6 +27,7 @@ export function App() {
   return (
     <LocaleProvider>
       <QueryClientProvider client={queryClient}>
+        <RefetchOnLanguageSwitch />
         <Themed>
           <BrowserRouter>
             <Shell />
@@ -35,6 +36,17 @@ export function App() {
       </QueryClientProvider>
     </LocaleProvider>
   );
+}
+
+/** Server-worded data (tag names, messages) comes in the caller's language: refetch it all on a switch. */
+function RefetchOnLanguageSwitch() {
+  const { locale } = useLocale();
+  const queryClient = useQueryClient();
+  const first = useRef(locale);
+  useEffect(() => {
+    if (locale !== first.current) void queryClient.invalidateQueries();
+  }, [locale, queryClient]);
+  return null;
 }
 
 function Themed({ children }: { children: React.ReactNode }) {

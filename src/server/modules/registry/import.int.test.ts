@@ -206,7 +206,7 @@ describe('a workbook with good and bad rows', () => {
 
     const report = await issues(c, jobId);
     const byRow = (row: number) => report.items.filter((i: { row: number }) => i.row === row).map((i: { column: string; message: string }) => `${i.column}：${i.message}`);
-    expect(byRow(4)).toEqual(['身份证号码：身份证号码校验位不正确']);
+    expect(byRow(4)).toEqual(['身份证号码：校验位不正确']);
     expect(byRow(5)).toEqual(['楼栋：钟家村社区下没有名为“99栋”的楼栋']);
     expect(byRow(6)).toEqual(['身份证号码：与第 3 行是同一个身份证号码']);
     expect(byRow(7)).toEqual(['迁入日期：日期不能晚于今天']);

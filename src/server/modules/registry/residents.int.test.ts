@@ -50,7 +50,7 @@ describe('residents', () => {
     const c = await signedIn(t.app, 'gridA');
     const badCheck = await c.post('/api/residents', { householdId: hhA, name: '张三', idNumber: ZHANG.slice(0, 17) + (ZHANG[17] === '0' ? '1' : '0') });
     expect(badCheck.statusCode).toBe(400);
-    expect(badCheck.json().error).toEqual({ code: 'invalid', field: 'idNumber', message: '身份证号码：身份证号码校验位不正确' });
+    expect(badCheck.json().error).toEqual({ code: 'invalid', field: 'idNumber', message: '身份证号码：校验位不正确' });
     const future = await c.post('/api/residents', { householdId: hhA, name: '张三', birthDate: '2099-01-01' });
     expect(future.json().error.field).toBe('birthDate');
     const mismatch = await c.post('/api/residents', { householdId: hhA, name: '张三', idNumber: ZHANG, gender: 'female' });

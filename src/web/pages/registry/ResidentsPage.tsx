@@ -143,7 +143,7 @@ export default function ResidentsPage() {
             total: list.data?.total ?? 0,
             showSizeChanger: false,
             onChange: (p) => set({ page: p === 1 ? undefined : String(p) }, true),
-            showTotal: (total) => t('ui.common.total', { total }),
+            showTotal: (total) => (list.data?.totalCapped ? t('ui.registry.residents.totalCapped', { total }) : t('ui.common.total', { total })),
           }}
           columns={[
             {
