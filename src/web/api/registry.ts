@@ -51,7 +51,7 @@ export const tagsApi = {
 };
 
 export const residentsApi = {
-  search: (q: ResidentSearch) => http.get<{ items: ResidentView[]; total: number }>('/api/residents', q as Query),
+  search: (q: ResidentSearch) => http.get<{ items: ResidentView[]; total: number; totalCapped: boolean }>('/api/residents', q as Query),
   get: (id: string) => http.get<ResidentView>(`/api/residents/${id}`),
   create: (input: CreateResidentInput) => http.post<ResidentView>('/api/residents', input),
   update: (id: string, input: UpdateResidentInput) => http.patch<ResidentView>(`/api/residents/${id}`, input),
