@@ -1,3 +1,4 @@
+import type { StreamedFile } from '../../core/http/download.js';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { sql, type CompiledQuery, type Expression, type SqlBool } from 'kysely';
@@ -31,19 +32,8 @@ export function fileStamp(d: Date): string {
   return new Date(d.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
 }
 
-/** attachment; filename="<ascii>"; filename*=UTF-8''<percent-encoded name> (RFC 6266 / 5987). */
-export function contentDisposition(ascii: string, name: string): string {
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  return `attachment; filename="${ascii.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encoded}`;
-}
-
-export interface LedgerExport {
-  filename: string;
-  asciiFilename: string;
-  contentType: string;
-  /** Audit, then write the workbook to `out` (ending it), reading the rows through a cursor. */
-  write(out: Writable): Promise<void>;
-}
+/** A ledger: write() audits, then writes the workbook to `out`, reading the rows through a cursor. */
+export type LedgerExport = StreamedFile;
 
 /** Wait until the consumer took what is buffered; false when it went away. */
 async function drained(out: Writable): Promise<boolean> {

@@ -11,7 +11,8 @@ import { P } from './registry.policy.js';
 import { ImportRunner, commitImport, createImport, getJob, listIssues, listJobs } from './import.service.js';
 import { buildTemplate } from './import.workbook.js';
 import { listTags } from './tags.queries.js';
-import { contentDisposition, fileStamp } from './export.service.js';
+import { fileStamp } from './export.service.js';
+import { contentDisposition } from '../../core/http/download.js';
 
 /**
  * Registry workbook import: the template, an upload that is checked in the background (202), its
