@@ -159,6 +159,83 @@ describe('foundation in Chromium', () => {
     await screenshot(page, 'unit-boundary-drawn');
   });
 
+  it('draws 第八网格 on the map by clicking four corners, saves it and shows it', async () => {
+    const tree = page.getByTestId('unit-tree');
+    await tree.getByText('龙湖东岸社区').click();
+    await page.getByTestId('unit-title').getByText('龙湖东岸社区').waitFor();
+    await page.getByRole('button', { name: label('新增下级') }).click();
+    const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('unit-form') });
+    await modal.waitFor();
+    await modal.locator('#name').fill('第八网格');
+    await modal.getByRole('button', { name: label('保存') }).click();
+    await modal.waitFor({ state: 'hidden' });
+    await page.getByTestId('unit-title').getByText('第八网格').waitFor();
+    await page.getByTestId('unit-map-empty').waitFor();
+    const id = new URL(page.url()).searchParams.get('unit');
+    expect(id).toBeTruthy();
+
+    // Edit → draw on the map: the community's outline, the grids alongside and the buildings to go by.
+    await page.getByRole('button', { name: label('编辑') }).click();
+    await modal.waitFor();
+    await modal.getByRole('button', { name: label('在地图上绘制') }).click();
+    const drawer = page.locator('.ant-modal').filter({ has: page.getByTestId('boundary-drawer') });
+    const canvas = page.getByTestId('boundary-drawer');
+    await canvas.waitFor();
+    // The community and its seven grids (第七网格 has its boundary now) as outlines, the buildings as points.
+    expect(await canvas.locator('path').count()).toBe(8);
+    expect(await canvas.locator('circle').count()).toBeGreaterThan(40);
+    expect(await drawer.getByRole('button', { name: label('完成') }).isDisabled()).toBe(true);
+
+    const box = (await canvas.boundingBox())!;
+    const at = (fx: number, fy: number) => page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    const vertices = canvas.getByTestId('draw-vertex');
+    await at(0.40, 0.30);
+    await at(0.63, 0.27);
+    // A stray click, taken back.
+    await at(0.90, 0.90);
+    await poll(() => vertices.count()).toBe(3);
+    await drawer.getByRole('button', { name: label('撤销上一点') }).click();
+    await poll(() => vertices.count()).toBe(2);
+    await at(0.66, 0.68);
+    await at(0.38, 0.72);
+    await poll(() => vertices.count()).toBe(4);
+    expect(await page.getByTestId('draw-count').innerText()).toContain('4');
+    // The pointer over the canvas shows where the next corner would go.
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.85);
+    await screenshot(page, 'unit-draw-corners', { fullPage: false });
+
+    await drawer.getByRole('button', { name: label('完成') }).click();
+    await drawer.waitFor({ state: 'hidden' });
+    const drawn = JSON.parse(await modal.locator('#boundary').inputValue()) as { type: string; coordinates: number[][][] };
+    expect(drawn.type).toBe('Polygon');
+    const ring = drawn.coordinates[0]!;
+    expect(ring).toHaveLength(5);
+    expect(ring[4]).toEqual(ring[0]);
+    // Clicked inside the community's box, left to right, top to bottom as on screen.
+    for (const [lng, lat] of ring) {
+      expect(lng).toBeGreaterThan(114.2215);
+      expect(lng).toBeLessThan(114.2325);
+      expect(lat).toBeGreaterThan(30.5392);
+      expect(lat).toBeLessThan(30.5468);
+    }
+    expect(ring[1]![0]).toBeGreaterThan(ring[0]![0]!);
+    expect(ring[3]![1]).toBeLessThan(ring[0]![1]!);
+
+    await modal.getByRole('button', { name: label('保存') }).click();
+    await modal.waitFor({ state: 'hidden' });
+    await page.getByTestId('unit-map').locator('canvas').waitFor();
+    expect(await page.getByTestId('unit-map-empty').count()).toBe(0);
+    const saved = await page.evaluate(async (unitId) => (await fetch(`/api/units/${unitId}`)).json(), id);
+    expect(saved.unit.boundary).toEqual(drawn);
+    await screenshot(page, 'unit-boundary-clicked');
+
+    // The community's map now holds 第八网格 among its grids.
+    await tree.getByText('龙湖东岸社区').click();
+    await page.getByTestId('unit-title').getByText('龙湖东岸社区').waitFor();
+    await page.getByTestId('unit-map').locator('canvas').waitFor();
+    await screenshot(page, 'units-community-eighth');
+  });
+
   it('stays usable at phone width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     // The side menu folds away; the tree and the detail stack.
@@ -255,10 +332,12 @@ describe('foundation in Chromium', () => {
     // Only the community secretary's actions: the grid they created is among them.
     await page.getByTestId('audit-filters').locator('#actor').fill('community');
     await page.getByRole('button', { name: label('查询') }).click();
-    await table.getByText('unit.create').waitFor();
+    const creates = table.getByText('unit.create');
+    await poll(() => creates.count()).toBe(2);
     const text = await table.innerText();
     expect(text).not.toContain('admin');
-    await table.getByText('unit.create').click();
+    // Newest first: the older of the two is 第七网格 (第八网格 was drawn after it).
+    await creates.last().click();
     await table.getByText('第七网格').waitFor();
     await screenshot(page, 'audit-community-expanded');
 

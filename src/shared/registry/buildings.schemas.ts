@@ -26,8 +26,11 @@ export const BuildingListQuery = z.strictObject({
 export type BuildingListQuery = z.infer<typeof BuildingListQuery>;
 
 export const CreateBuildingInput = z.strictObject({
-  /** A grid or micro-grid. */
-  unitId: Id,
+  /**
+   * A grid or micro-grid. May be left out when lng and lat are given: the building then goes to the
+   * micro-grid or grid whose boundary holds the point.
+   */
+  unitId: Id.optional(),
   name: BuildingName,
   address: Address.nullable().optional(),
   lng: Lng.nullable().optional(),

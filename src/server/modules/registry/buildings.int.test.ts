@@ -176,6 +176,107 @@ describe('POST /api/buildings', () => {
   });
 });
 
+describe('POST /api/buildings placed by its point', () => {
+  const square = (lng: number, lat: number, d: number) => ({
+    type: 'Polygon', coordinates: [[[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]],
+  });
+  // Grids A1g1 [114.270, 114.274] and A1g2 [114.275, 114.279] × [30.550, 30.554] (the factory's);
+  // here the micro-grid takes A1g1's south-west corner and the community an outline around both.
+  const inMicro = { lng: 114.271, lat: 30.551 };
+  const inGridOnly = { lng: 114.273, lat: 30.553 };
+  const inGrid2 = { lng: 114.277, lat: 30.552 };
+  const communityOnly = { lng: 114.285, lat: 30.545 };
+  const nowhere = { lng: 114.30, lat: 30.60 };
+
+  beforeAll(async () => {
+    await t.db.updateTable('unit').set({ boundary: JSON.stringify(square(114.270, 30.550, 0.002)) }).where('id', '=', tree.microA1g1m1.id).execute();
+    await t.db.updateTable('unit').set({ boundary: JSON.stringify(square(114.26, 30.54, 0.03)) }).where('id', '=', tree.commA1.id).execute();
+  });
+
+  it('400 on unitId when neither a unit nor a point is given; 400 on lat for half a point', async () => {
+    const none = await comm.post('/api/buildings', { name: '点位楼' });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().error).toMatchObject({ field: 'unitId', message: '所属单元：请选择所属网格，或填写经纬度由系统按位置归入网格' });
+    const half = await comm.post('/api/buildings', { name: '点位楼', lng: inMicro.lng });
+    expect(half.json().error).toMatchObject({ field: 'lat', message: '纬度：经度和纬度须同时填写或同时留空' });
+    const nulls = await comm.post('/api/buildings', { name: '点位楼', lng: null, lat: null });
+    expect(nulls.json().error.field).toBe('unitId');
+  });
+
+  it('places the building in the micro-grid, or the grid, that holds its point, and audits how', async () => {
+    const micro = await ok(await comm.post('/api/buildings', { name: '点位楼一', ...inMicro }), 201);
+    expect(micro).toMatchObject({ ...inMicro, unit: { id: tree.microA1g1m1.id, level: 'microgrid' }, grid: { id: tree.gridA1g1.id }, community: { id: tree.commA1.id } });
+    const row = await t.db.selectFrom('building').selectAll().where('id', '=', micro.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ unit_id: tree.microA1g1m1.id, unit_path: tree.microA1g1m1.path, region_code: '420105' });
+    const audit = await auditRows('building.create', micro.id);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.detail).toMatchObject({ unitId: tree.microA1g1m1.id, placedByPoint: true });
+
+    const grid = await ok(await comm.post('/api/buildings', { name: '点位楼二', ...inGridOnly }), 201);
+    expect(grid).toMatchObject({ unit: { id: tree.gridA1g1.id, level: 'grid' }, grid: { id: tree.gridA1g1.id } });
+    // A grid worker places into their own grid by point too.
+    const w2 = await signedIn(t.app, 'worker2');
+    const other = await ok(await w2.post('/api/buildings', { name: '点位楼三', ...inGrid2 }), 201);
+    expect(other.unit).toMatchObject({ id: tree.gridA1g2.id });
+    // Names stay unique in the unit the point chose.
+    const dup = await comm.post('/api/buildings', { name: '点位楼一', lng: 114.2712, lat: 30.5512 });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().error.field).toBe('name');
+  });
+
+  it('refuses a point in a community but in none of its grids, naming what to do', async () => {
+    const res = await comm.post('/api/buildings', { name: '点位楼四', ...communityOnly });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'invalid', field: 'lng',
+      message: '经度：该位置在钟家村社区内，但不在任何网格内：楼栋须登记在网格或微网格下，请先为网格绘制边界或选择所属网格',
+    });
+    const c = new Client(t.app, 'en');
+    c.cookie = comm.cookie;
+    expect((await c.post('/api/buildings', { name: '点位楼四', ...communityOnly })).json().error.message)
+      .toBe('Longitude: This location lies in 钟家村社区 but in none of its grids: a building belongs to a grid or a micro-grid, so draw the grid’s boundary or choose the grid');
+    expect(await t.db.selectFrom('building').select('id').where('name', '=', '点位楼四').execute()).toEqual([]);
+  });
+
+  it('refuses a point outside every area and outside the caller’s area the same way', async () => {
+    const out = await comm.post('/api/buildings', { name: '点位楼五', ...nowhere });
+    expect(out.statusCode).toBe(400);
+    expect(out.json().error).toEqual({ code: 'outside_area', field: 'lng', message: '经度：该位置不在您可登记的任何网格之内' });
+    // A grid worker cannot place a building into another grid by its point …
+    const w1 = await signedIn(t.app, 'worker1');
+    const intoOther = await w1.post('/api/buildings', { name: '点位楼五', ...inGrid2 });
+    expect(intoOther.statusCode).toBe(400);
+    expect(intoOther.json()).toEqual(out.json());
+    // … nor learn that the point lies in their community outside any grid.
+    expect((await w1.post('/api/buildings', { name: '点位楼五', ...communityOnly })).json()).toEqual(out.json());
+    // A community elsewhere in the district is outside too.
+    const w1Nowhere = await w1.post('/api/buildings', { name: '点位楼五', ...nowhere });
+    expect(w1Nowhere.json()).toEqual(out.json());
+    expect(await t.db.selectFrom('building').select('id').where('name', '=', '点位楼五').execute()).toEqual([]);
+  });
+
+  it('keeps a given unit but refuses a point in another grid; a point in the unit, above or below it, or in no grid is kept', async () => {
+    const mismatch = await comm.post('/api/buildings', { unitId: tree.gridA1g1.id, name: '点位楼六', ...inGrid2 });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json().error).toMatchObject({ code: 'invalid', field: 'lng', message: '经度：该位置位于另一个网格内，与所选网格不符' });
+    const microElsewhere = await comm.post('/api/buildings', { unitId: tree.microA1g1m1.id, name: '点位楼六', ...inGrid2 });
+    expect(microElsewhere.json().error.field).toBe('lng');
+
+    // The grid given, a point in its micro-grid: the building stays in the grid.
+    const inGrid = await ok(await comm.post('/api/buildings', { unitId: tree.gridA1g1.id, name: '点位楼六', ...inMicro }), 201);
+    expect(inGrid.unit.id).toBe(tree.gridA1g1.id);
+    // The micro-grid given, a point in its grid outside the micro-grid's outline: kept.
+    const micro = await ok(await comm.post('/api/buildings', { unitId: tree.microA1g1m1.id, name: '点位楼七', ...inGridOnly }), 201);
+    expect(micro.unit.id).toBe(tree.microA1g1m1.id);
+    // A point in no grid (grids without an outline yet): the unit given decides.
+    const free = await ok(await comm.post('/api/buildings', { unitId: tree.gridA1g2.id, name: '点位楼八', ...communityOnly }), 201);
+    expect(free.unit.id).toBe(tree.gridA1g2.id);
+    // The unit's own checks still come first: a grid outside the caller's scope is 404 on unitId.
+    const w1 = await signedIn(t.app, 'worker1');
+    expect((await w1.post('/api/buildings', { unitId: tree.gridA1g2.id, name: '点位楼九', ...inGrid2 })).json().error).toMatchObject({ code: 'not_found', field: 'unitId' });
+  });
+});
+
 describe('GET /api/buildings/:id', () => {
   it('401, 400, 403, 404 outside the scope like a missing id, 200 with entrances and counts', async () => {
     expect((await new Client(t.app).get(`/api/buildings/${b.a3}`)).statusCode).toBe(401);

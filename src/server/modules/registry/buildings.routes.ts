@@ -112,7 +112,7 @@ export function buildingsRoutes(api: Api, ctx: AppContext): void {
 
   api.post('/buildings', {
     config: write,
-    schema: { tags, summary: 'Record a building in a grid or micro-grid', body: S.CreateBuildingInput, response: { 201: S.BuildingDetail } },
+    schema: { tags, summary: 'Record a building in a grid or micro-grid: the one given, or the one whose boundary holds its lng/lat', body: S.CreateBuildingInput, response: { 201: S.BuildingDetail } },
   }, async (req, reply) => {
     const actor = actorOf(req);
     const id = await createBuilding(ctx.db, actor, auditContext(req), req.body);

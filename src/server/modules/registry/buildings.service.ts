@@ -1,10 +1,11 @@
 import type { Db, Executor } from '../../core/db/index.js';
-import type { Actor } from '../../core/access/actor.js';
+import { pathWithin, type Actor } from '../../core/access/actor.js';
 import { writeAudit, type AuditContext } from '../../core/audit/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../core/http/errors.js';
 import type {
   CreateBuildingInput, CreateHouseholdInput, UpdateBuildingInput, UpdateHouseholdInput,
 } from '../../../shared/registry/buildings.schemas.js';
+import { locatePoint } from '../hierarchy/hierarchy.service.js';
 import { P } from './registry.policy.js';
 import * as Q from './buildings.queries.js';
 import { checkTagIds, replaceTags } from './tags.queries.js';
@@ -39,14 +40,51 @@ async function checkedTagIds(trx: Executor, actor: Actor, path: string, ids: str
   return checked.ids;
 }
 
-/** Record a building in a grid or micro-grid of the caller's scope. Names are unique within the unit. */
+/**
+ * The micro-grid or grid whose boundary holds the point, where a building recorded by its location
+ * goes. A point outside every area, or outside the caller's area, is refused the same way (nothing
+ * is revealed about other areas); a point in a community of the caller's but in none of its grids
+ * is refused with what to do about it.
+ */
+async function unitAtPoint(trx: Executor, actor: Actor, lng: number, lat: number): Promise<Q.UnitRow> {
+  const outside = () => new AppError(400, 'outside_area', 'building.point_outside', undefined, 'lng');
+  const placed = await locatePoint(trx, lng, lat);
+  if (!placed.unit || !actor.can(P.write, placed.unit.path)) throw outside();
+  if (placed.unit.level === 'community') throw invalid('lng', 'building.point_no_grid', { community: placed.unit.name });
+  const unit = await Q.findUnitInScope(trx, actor, placed.unit.id);
+  if (!unit) throw outside();
+  return unit;
+}
+
+/** A location given with the unit must not lie in another grid or micro-grid (one unrelated to the unit). */
+async function checkPointInUnit(trx: Executor, unit: Q.UnitRow, lng: number, lat: number): Promise<void> {
+  const placed = await locatePoint(trx, lng, lat);
+  const cell = placed.microgrid ?? placed.grid;
+  if (cell && !pathWithin(cell.path, unit.path) && !pathWithin(unit.path, cell.path)) throw invalid('lng', 'building.point_other_grid');
+}
+
+/**
+ * Record a building in a grid or micro-grid of the caller's scope: the one chosen, or the one whose
+ * boundary holds the building's location. Names are unique within the unit.
+ */
 export async function createBuilding(db: Db, actor: Actor, audit: AuditContext, input: CreateBuildingInput): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const unit = await Q.findUnitInScope(trx, actor, input.unitId);
-    if (!unit) throw new AppError(404, 'not_found', 'building.unit_not_found', undefined, 'unitId');
-    if (!actor.can(P.write, unit.path)) throw forbidden();
-    if (unit.level !== 'grid' && unit.level !== 'microgrid') throw invalid('unitId', 'building.unit_level');
-    checkLocation(input.lng, input.lat);
+    const located = input.lng !== null && input.lng !== undefined && input.lat !== null && input.lat !== undefined
+      ? { lng: input.lng, lat: input.lat } : null;
+    let unit: Q.UnitRow;
+    if (input.unitId) {
+      const found = await Q.findUnitInScope(trx, actor, input.unitId);
+      if (!found) throw new AppError(404, 'not_found', 'building.unit_not_found', undefined, 'unitId');
+      if (!actor.can(P.write, found.path)) throw forbidden();
+      if (found.level !== 'grid' && found.level !== 'microgrid') throw invalid('unitId', 'building.unit_level');
+      checkLocation(input.lng, input.lat);
+      if (located) await checkPointInUnit(trx, found, located.lng, located.lat);
+      unit = found;
+    } else {
+      checkLocation(input.lng, input.lat);
+      if (!located) throw invalid('unitId', 'building.unit_or_point');
+      unit = await unitAtPoint(trx, actor, located.lng, located.lat);
+    }
     await Q.lockBuildingNames(trx, unit.id);
     if (await Q.buildingNameTaken(trx, unit.id, input.name)) throw conflict('name_taken', 'building.name_taken', { name: input.name }, 'name');
     const { id } = await trx.insertInto('building').values({
@@ -60,7 +98,10 @@ export async function createBuilding(db: Db, actor: Actor, audit: AuditContext, 
     }).returning('id').executeTakeFirstOrThrow();
     await writeAudit(trx, audit, {
       action: 'building.create', resourceType: 'building', resourceId: id, unitPath: unit.path,
-      detail: { unitId: unit.id, name: input.name, fields: Object.keys(input).filter((k) => input[k as keyof typeof input] != null) },
+      detail: {
+        unitId: unit.id, name: input.name, ...(input.unitId ? {} : { placedByPoint: true }),
+        fields: Object.keys(input).filter((k) => input[k as keyof typeof input] != null),
+      },
     });
     return id;
   });

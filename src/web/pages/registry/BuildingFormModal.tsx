@@ -22,13 +22,20 @@ interface Values {
 
 const FIELDS = ['unitId', 'name', 'address', 'floors', 'buildingType', 'lng', 'lat'];
 
-/** Record a building in a grid or micro-grid, or change one: name, address, floors, type, location. */
+/**
+ * Record a building in a grid or micro-grid, or change one: name, address, floors, type, location.
+ * A new building with a location may leave its grid out: the server puts it in the grid holding the point.
+ */
 export function BuildingFormModal({ mode, onClose, onSaved }: { mode: BuildingFormMode | null; onClose: () => void; onSaved: (b: BuildingDetail) => void }) {
   const t = useT();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<Values>();
   const editing = mode?.kind === 'edit' ? mode.building : null;
+  // With a location, the unit may be left out: the server places the building in the grid holding the point.
+  const lng = Form.useWatch('lng', form);
+  const lat = Form.useWatch('lat', form);
+  const located = typeof lng === 'number' && typeof lat === 'number';
   useFormReset(form, mode, editing
     ? { name: editing.name, address: editing.address ?? '', floors: editing.floors, buildingType: editing.buildingType, lng: editing.lng, lat: editing.lat }
     : { unitId: mode?.kind === 'create' ? mode.unitId : undefined, buildingType: 'residential' });
@@ -43,7 +50,7 @@ export function BuildingFormModal({ mode, onClose, onSaved }: { mode: BuildingFo
         lng: v.lng ?? null,
         lat: v.lat ?? null,
       };
-      if (!editing) return buildingsApi.create({ unitId: v.unitId ?? '', ...common });
+      if (!editing) return buildingsApi.create({ unitId: v.unitId || undefined, ...common });
       return buildingsApi.update(editing.id, common);
     },
     onSuccess: (b) => {
@@ -67,8 +74,13 @@ export function BuildingFormModal({ mode, onClose, onSaved }: { mode: BuildingFo
     >
       <Form<Values> form={form} layout="vertical" data-testid="building-form" onFinish={(v) => save.mutate(v)}>
         {!editing && (
-          <Form.Item name="unitId" label={t('ui.registry.building.unit')} required extra={t('ui.registry.building.unitHint')}>
-            <UnitPicker />
+          <Form.Item
+            name="unitId"
+            label={t('ui.registry.building.unit')}
+            required={!located}
+            extra={located ? t('ui.registry.building.unitByPoint') : t('ui.registry.building.unitHint')}
+          >
+            <UnitPicker placeholder={located ? t('ui.registry.building.unitByPointPlaceholder') : undefined} />
           </Form.Item>
         )}
         <Form.Item name="name" label={t('ui.registry.building.name')} required>

@@ -1,12 +1,14 @@
+import { useState } from 'react';
 import { App, Button, Form, Input, Modal, Space, Typography, Upload } from 'antd';
-import { UploadOutlined } from '@ant-design/icons';
+import { EditOutlined, UploadOutlined } from '@ant-design/icons';
 import { useMutation } from '@tanstack/react-query';
 import { childLevel, type UnitLevel } from '../../../shared/roles.js';
-import { unitsApi, type UnitDetail, type UnitView, type UpdateUnitInput } from '../../api/units.js';
+import { unitsApi, type Boundary, type UnitDetail, type UnitView, type UpdateUnitInput } from '../../api/units.js';
 import { useT } from '../../app/i18n.js';
 import { showApiError } from '../../components/apiErrors.js';
 import { LevelTag } from '../../components/tags.js';
 import { useFormReset } from '../../components/useFormReset.js';
+import { BoundaryDrawModal } from './BoundaryDrawer.js';
 import { extractBoundary } from './geojson.js';
 
 interface Values {
@@ -21,7 +23,8 @@ export type UnitFormMode = { kind: 'create'; parent: UnitView } | { kind: 'edit'
 const OFFICIAL_CODE: UnitLevel[] = ['province', 'city', 'district', 'street', 'community'];
 
 /**
- * Add a sub-unit or edit a unit: name, code, and an optional boundary pasted or uploaded as GeoJSON.
+ * Add a sub-unit or edit a unit: name, code, and an optional boundary drawn on a map, or pasted or
+ * uploaded as GeoJSON.
  * Validation is the server's; its field errors land on the fields.
  */
 export function UnitFormModal({ mode, onClose, onSaved }: { mode: UnitFormMode | null; onClose: () => void; onSaved: (d: UnitDetail) => void }) {
@@ -30,6 +33,13 @@ export function UnitFormModal({ mode, onClose, onSaved }: { mode: UnitFormMode |
   const [form] = Form.useForm<Values>();
   const level: UnitLevel | null = mode ? (mode.kind === 'create' ? childLevel(mode.parent.level) : mode.unit.level) : null;
   const codeOptional = !!level && !OFFICIAL_CODE.includes(level);
+  /** Drawing on the map, with the boundary the form held when it began (drawn dashed), if it reads as one. */
+  const [drawing, setDrawing] = useState<{ current: Boundary | null } | null>(null);
+  const startDrawing = () => {
+    const text = (form.getFieldValue('boundary') as string | undefined)?.trim();
+    const r = text ? extractBoundary(text) : null;
+    setDrawing({ current: r?.ok ? r.boundary : null });
+  };
 
   useFormReset(form, mode, mode?.kind === 'edit'
     ? { name: mode.unit.name, code: mode.unit.code, boundary: mode.unit.boundary ? JSON.stringify(mode.unit.boundary) : '' }
@@ -101,24 +111,41 @@ export function UnitFormModal({ mode, onClose, onSaved }: { mode: UnitFormMode |
             <Form.Item name="boundary" noStyle>
               <Input.TextArea rows={4} placeholder='{"type":"Polygon","coordinates":[[[114.2,30.5],…]]}' style={{ fontFamily: 'monospace', fontSize: 12 }} />
             </Form.Item>
-            <Upload
-              accept=".json,.geojson,application/geo+json,application/json"
-              showUploadList={false}
-              maxCount={1}
-              beforeUpload={(file) => {
-                void file.text().then((text) => {
-                  const r = extractBoundary(text);
-                  if (r.ok) form.setFields([{ name: 'boundary', value: JSON.stringify(r.boundary), errors: [] }]);
-                  else form.setFields([{ name: 'boundary', value: text, errors: [t(r.reason)] }]);
-                });
-                return false;
-              }}
-            >
-              <Button icon={<UploadOutlined />}>{t('ui.units.uploadGeojson')}</Button>
-            </Upload>
+            <Space wrap size={8}>
+              <Button icon={<EditOutlined />} onClick={startDrawing}>{t('ui.units.draw.open')}</Button>
+              <Upload
+                accept=".json,.geojson,application/geo+json,application/json"
+                showUploadList={false}
+                maxCount={1}
+                beforeUpload={(file) => {
+                  void file.text().then((text) => {
+                    const r = extractBoundary(text);
+                    if (r.ok) form.setFields([{ name: 'boundary', value: JSON.stringify(r.boundary), errors: [] }]);
+                    else form.setFields([{ name: 'boundary', value: text, errors: [t(r.reason)] }]);
+                  });
+                  return false;
+                }}
+              >
+                <Button icon={<UploadOutlined />}>{t('ui.units.uploadGeojson')}</Button>
+              </Upload>
+            </Space>
           </Space>
         </Form.Item>
       </Form>
+      {mode && (
+        <BoundaryDrawModal
+          open={!!drawing}
+          unit={mode.kind === 'edit' ? { id: mode.unit.id, name: mode.unit.name } : null}
+          parentId={mode.kind === 'edit' ? mode.unit.parentId : mode.parent.id}
+          current={drawing?.current ?? null}
+          onCancel={() => setDrawing(null)}
+          onDone={(boundary) => {
+            form.setFields([{ name: 'boundary', value: JSON.stringify(boundary), errors: [] }]);
+            setDrawing(null);
+            void message.info(t('ui.units.draw.filled'));
+          }}
+        />
+      )}
     </Modal>
   );
 }
