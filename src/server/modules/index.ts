@@ -3,6 +3,7 @@ import { hierarchyModule } from './hierarchy/hierarchy.module.js';
 import { usersModule } from './users/users.module.js';
 import { auditModule } from './audit/audit.module.js';
 import { registryModule } from './registry/registry.module.js';
+import { casesModule } from './cases/cases.module.js';
 
 /** Every feature of Linli. Add a module here and the core picks up its routes and permissions. */
-export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule];
+export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule, casesModule];

@@ -7,6 +7,7 @@ import { registry } from './registry.js';
 import { buildings } from './buildings.js';
 import { importExport } from './import-export.js';
 import { webRegistry } from './web-registry.js';
+import { cases } from './cases.js';
 
 /**
  * The i18n catalogue. Each area keeps its own file with a zh-CN and an en half; the en half is
@@ -18,8 +19,8 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'zh-CN';
 
 const catalogues = {
-  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'] },
-  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en },
+  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'], ...cases['zh-CN'] },
+  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en, ...cases.en },
 };
 export type MessageKey = keyof (typeof catalogues)['zh-CN'];
 export type Params = Record<string, string | number>;

@@ -266,9 +266,150 @@ export interface Database {
   import_job: ImportJobTable;
   import_row: ImportRowTable;
   import_issue: ImportIssueTable;
+  case_category: CaseCategoryTable;
+  department: DepartmentTable;
+  department_member: DepartmentMemberTable;
+  case_number_counter: CaseNumberCounterTable;
+  cases: CasesTable;
+  work_order: WorkOrderTable;
+  case_event: CaseEventTable;
+  extension_request: ExtensionRequestTable;
 }
 
 export type Unit = Selectable<UnitTable>;
 export type NewUnit = Insertable<UnitTable>;
 export type UnitUpdate = Updateable<UnitTable>;
 export type AppUser = Selectable<AppUserTable>;
+
+// ——— The case closed loop (migrations/0007_cases.sql) ———
+
+export type CaseTimeLimit = { unit: 'working_hours' | 'working_days' | 'clock_hours'; amount: number };
+export type CaseStateName = 'reported' | 'accepted' | 'dispatched' | 'in_progress' | 'handled' | 'verified' | 'closed' | 'rejected' | 'merged';
+export type CaseStage = 'accept' | 'handle' | 'verify' | 'rate';
+export type CaseSource = 'patrol' | 'resident' | 'captain' | 'hotline' | 'phone' | 'api' | 'open311';
+export type CaseUrgency = 'normal' | 'urgent' | 'critical';
+export type HandlingLevel = 'grid' | 'community' | 'street' | 'district';
+export type WorkOrderState = 'dispatched' | 'claimed' | 'done' | 'returned' | 'cancelled';
+
+export interface CaseCategoryTable {
+  id: Generated<string>;
+  code: string;
+  parent_id: string | null;
+  name_zh: string;
+  name_en: string;
+  accept_limit: Json<CaseTimeLimit>;
+  handle_limit: Json<CaseTimeLimit>;
+  verify_limit: Json<CaseTimeLimit>;
+  urgent_handle_limit: Json<CaseTimeLimit>;
+  default_level: ColumnType<'grid' | 'community' | 'street', 'grid' | 'community' | 'street' | undefined, 'grid' | 'community' | 'street'>;
+  department_code: string | null;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  sort_order: ColumnType<number, number | undefined, number>;
+}
+
+export interface DepartmentTable extends Scoped {
+  id: Generated<string>;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+}
+
+export interface DepartmentMemberTable {
+  department_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface CaseNumberCounterTable {
+  prefix: string;
+  day: string;
+  last: number;
+}
+
+export interface CasesTable extends Scoped {
+  id: Generated<string>;
+  number: string;
+  category_id: string;
+  description: string;
+  source: CaseSource;
+  urgency: ColumnType<CaseUrgency, CaseUrgency | undefined, CaseUrgency>;
+  state: ColumnType<CaseStateName, CaseStateName | undefined, CaseStateName>;
+  lng: number;
+  lat: number;
+  address: string | null;
+  handling_unit_id: string;
+  handling_path: Ltree;
+  handling_level: HandlingLevel;
+  reporter_user_id: string;
+  reporter_name: string | null;
+  reporter_phone_enc: string | null;
+  reporter_phone_hash: string | null;
+  stage: CaseStage | null;
+  stage_started_at: Date | null;
+  stage_deadline: Date | null;
+  stage_limit_unit: CaseTimeLimit['unit'] | null;
+  overdue_level: ColumnType<'green' | 'yellow' | 'red', 'green' | 'yellow' | 'red' | undefined, 'green' | 'yellow' | 'red'>;
+  supervision: 'yellow' | 'red' | null;
+  reopen_count: ColumnType<number, number | undefined, number>;
+  rating: 'satisfied' | 'basic' | 'dissatisfied' | null;
+  rating_comment: string | null;
+  rated_at: Date | null;
+  merged_into: string | null;
+  hotline_order_no: string | null;
+  hotline_deadline: Date | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  closed_at: Date | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WorkOrderTable {
+  id: Generated<string>;
+  case_id: string;
+  assignee_kind: 'unit' | 'department';
+  assignee_unit_id: string | null;
+  assignee_unit_path: Ltree | null;
+  assignee_department_id: string | null;
+  lead: ColumnType<boolean, boolean | undefined, boolean>;
+  state: ColumnType<WorkOrderState, WorkOrderState | undefined, WorkOrderState>;
+  dispatched_by: string | null;
+  dispatched_at: Timestamp;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  finished_by: string | null;
+  finished_at: Date | null;
+  note: string | null;
+}
+
+export interface CaseEventTable {
+  id: Generated<string>;
+  case_id: string;
+  occurred_at: Timestamp;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  from_state: CaseStateName | null;
+  to_state: CaseStateName;
+  note: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface ExtensionRequestTable {
+  id: Generated<string>;
+  case_id: string;
+  requested_by: string;
+  requested_at: Timestamp;
+  /** numeric travels as a string. */
+  amount: ColumnType<string, string | number, string | number>;
+  limit_unit: CaseTimeLimit['unit'];
+  reason: string;
+  state: ColumnType<'pending' | 'approved' | 'refused', 'pending' | 'approved' | 'refused' | undefined, 'pending' | 'approved' | 'refused'>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+}
+

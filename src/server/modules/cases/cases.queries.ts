@@ -1,0 +1,257 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Executor, CaseTimeLimit, HandlingLevel, UnitLevel } from '../../core/db/index.js';
+import type { Actor } from '../../core/access/actor.js';
+import { inScope } from '../../core/access/scope.js';
+import type { CaseList, CaseListQuery } from '../../../shared/cases.schemas.js';
+import { OPEN_STATES } from './case.machine.js';
+import { P } from './cases.policy.js';
+
+export interface CategoryRow {
+  id: string;
+  code: string;
+  parent_id: string | null;
+  name_zh: string;
+  name_en: string;
+  accept_limit: CaseTimeLimit;
+  handle_limit: CaseTimeLimit;
+  verify_limit: CaseTimeLimit;
+  urgent_handle_limit: CaseTimeLimit;
+  default_level: 'grid' | 'community' | 'street';
+  department_code: string | null;
+  is_active: boolean;
+  sort_order: number;
+}
+
+export function findActiveCategory(db: Executor, code: string): Promise<CategoryRow | undefined> {
+  return db.selectFrom('case_category').selectAll().where('code', '=', code).where('is_active', '=', true).executeTakeFirst();
+}
+
+export function categoryById(db: Executor, id: string): Promise<CategoryRow> {
+  return db.selectFrom('case_category').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export function listCategories(db: Executor): Promise<(CategoryRow & { parent_code: string | null })[]> {
+  return db.selectFrom('case_category as c').leftJoin('case_category as p', 'p.id', 'c.parent_id')
+    .selectAll('c').select('p.code as parent_code')
+    .where('c.is_active', '=', true)
+    .orderBy(sql`coalesce(p.sort_order, c.sort_order)`).orderBy(sql`c.parent_id nulls first`).orderBy('c.sort_order').orderBy('c.id')
+    .execute();
+}
+
+export interface UnitRef { id: string; name: string; level: UnitLevel; code: string; path: string; region_code: string }
+
+const unitCols = ['id', 'name', 'level', 'code', 'path', 'region_code'] as const;
+
+export function unitById(db: Executor, id: string): Promise<UnitRef | undefined> {
+  return db.selectFrom('unit').select(unitCols).where('id', '=', id).executeTakeFirst();
+}
+
+/** The ancestor-or-self of the unit at `path` at `level`. */
+export function ancestorAt(db: Executor, path: string, level: UnitLevel): Promise<UnitRef | undefined> {
+  return db.selectFrom('unit').select(unitCols)
+    .where(sql<SqlBool>`path @> ${path}::ltree`).where('level', '=', level).executeTakeFirst();
+}
+
+/** The departments the caller receives work orders for: only with case.department_handle. */
+export async function departmentIdsOf(db: Executor, actor: Actor): Promise<string[]> {
+  if (!actor.can(P.departmentHandle)) return [];
+  const rows = await db.selectFrom('department_member').innerJoin('department', 'department.id', 'department_member.department_id')
+    .select('department.id').where('department_member.user_id', '=', actor.userId).where('department.is_active', '=', true).execute();
+  return rows.map((r) => r.id);
+}
+
+export interface DepartmentRow { id: string; code: string; name_zh: string; name_en: string; unit_id: string; unit_path: string; unit_name: string; unit_level: UnitLevel; unit_code: string }
+
+/** Active departments serving the place at `path` (their unit is it or above it). */
+export function departmentsServing(db: Executor, path: string, ids?: string[]): Promise<DepartmentRow[]> {
+  let q = db.selectFrom('department').innerJoin('unit', 'unit.id', 'department.unit_id')
+    .select(['department.id', 'department.code', 'department.name_zh', 'department.name_en', 'department.unit_id', 'department.unit_path',
+      'unit.name as unit_name', 'unit.level as unit_level', 'unit.code as unit_code'])
+    .where('department.is_active', '=', true)
+    .where(sql<SqlBool>`department.unit_path @> ${path}::ltree`);
+  if (ids) q = q.where('department.id', 'in', ids.length ? ids : ['0']);
+  return q.orderBy(sql`nlevel(department.unit_path)`, 'desc').orderBy('department.code').execute();
+}
+
+/**
+ * Who sees a case: it happened or is handled in their case.read scope, or it was dispatched to a
+ * unit in their case.handle scope or to one of their departments, or they reported it.
+ */
+export function visibleTo(actor: Actor, departmentIds: string[]): Expression<SqlBool> {
+  const parts = [
+    inScope(actor, P.read, 'cases.unit_path'),
+    inScope(actor, P.read, 'cases.handling_path'),
+    sql<SqlBool>`cases.reporter_user_id = ${actor.userId}`,
+  ];
+  if (actor.can(P.handle)) {
+    parts.push(sql<SqlBool>`exists (select 1 from work_order w where w.case_id = cases.id and ${inScope(actor, P.handle, 'w.assignee_unit_path')})`);
+  }
+  if (departmentIds.length) {
+    parts.push(sql<SqlBool>`exists (select 1 from work_order w where w.case_id = cases.id and w.assignee_department_id in (${sql.join(departmentIds)}))`);
+  }
+  return sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
+}
+
+function casesWithUnits(db: Executor) {
+  return db.selectFrom('cases')
+    .innerJoin('unit as u', 'u.id', 'cases.unit_id')
+    .innerJoin('unit as hu', 'hu.id', 'cases.handling_unit_id')
+    .innerJoin('case_category as cat', 'cat.id', 'cases.category_id');
+}
+
+export const caseColumns = [
+  'cases.id', 'cases.number', 'cases.category_id', 'cases.description', 'cases.source', 'cases.urgency', 'cases.state',
+  'cases.lng', 'cases.lat', 'cases.address', 'cases.unit_id', 'cases.unit_path', 'cases.region_code',
+  'cases.handling_unit_id', 'cases.handling_path', 'cases.handling_level', 'cases.reporter_user_id', 'cases.reporter_name',
+  'cases.reporter_phone_enc', 'cases.stage', 'cases.stage_started_at', 'cases.stage_deadline', 'cases.stage_limit_unit',
+  'cases.overdue_level', 'cases.supervision', 'cases.reopen_count', 'cases.rating', 'cases.rating_comment', 'cases.rated_at',
+  'cases.merged_into', 'cases.hotline_order_no', 'cases.hotline_deadline', 'cases.closed_at', 'cases.version',
+  'cases.created_at', 'cases.updated_at',
+  'u.name as unit_name', 'u.level as unit_level', 'u.code as unit_code',
+  'hu.name as handling_unit_name', 'hu.level as handling_unit_level', 'hu.code as handling_unit_code',
+  'cat.code as category_code', 'cat.name_zh as category_name_zh', 'cat.name_en as category_name_en',
+] as const;
+
+export type CaseRow = {
+  id: string; number: string; category_id: string; description: string;
+  source: 'patrol' | 'resident' | 'captain' | 'hotline' | 'phone' | 'api' | 'open311';
+  urgency: 'normal' | 'urgent' | 'critical';
+  state: 'reported' | 'accepted' | 'dispatched' | 'in_progress' | 'handled' | 'verified' | 'closed' | 'rejected' | 'merged';
+  lng: number; lat: number; address: string | null; unit_id: string; unit_path: string; region_code: string;
+  handling_unit_id: string; handling_path: string; handling_level: HandlingLevel; reporter_user_id: string;
+  reporter_name: string | null; reporter_phone_enc: string | null;
+  stage: 'accept' | 'handle' | 'verify' | 'rate' | null; stage_started_at: Date | null; stage_deadline: Date | null;
+  stage_limit_unit: CaseTimeLimit['unit'] | null; overdue_level: 'green' | 'yellow' | 'red'; supervision: 'yellow' | 'red' | null;
+  reopen_count: number; rating: 'satisfied' | 'basic' | 'dissatisfied' | null; rating_comment: string | null; rated_at: Date | null;
+  merged_into: string | null; hotline_order_no: string | null; hotline_deadline: Date | null; closed_at: Date | null;
+  version: number; created_at: Date; updated_at: Date;
+  unit_name: string; unit_level: UnitLevel; unit_code: string;
+  handling_unit_name: string; handling_unit_level: UnitLevel; handling_unit_code: string;
+  category_code: string; category_name_zh: string; category_name_en: string;
+};
+
+/** A case the caller can see, by id; `lock` holds its row for the transaction. */
+export function findVisibleCase(db: Executor, actor: Actor, departmentIds: string[], id: string, opts: { lock?: boolean } = {}): Promise<CaseRow | undefined> {
+  let q = casesWithUnits(db).select(caseColumns).where('cases.id', '=', id).where(visibleTo(actor, departmentIds));
+  if (opts.lock) q = q.forUpdate('cases');
+  return q.executeTakeFirst() as Promise<CaseRow | undefined>;
+}
+
+/** The case a caller already reported under this idempotency key. */
+export function findByIdempotencyKey(db: Executor, userId: string, key: string) {
+  return db.selectFrom('cases').select(['id', 'request_hash']).where('reporter_user_id', '=', userId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+export interface OrderRow {
+  id: string;
+  assignee_kind: 'unit' | 'department';
+  assignee_unit_id: string | null;
+  assignee_unit_path: string | null;
+  assignee_department_id: string | null;
+  lead: boolean;
+  state: 'dispatched' | 'claimed' | 'done' | 'returned' | 'cancelled';
+  claimed_by: string | null;
+  finished_by: string | null;
+}
+
+export function ordersOf(db: Executor, caseId: string): Promise<OrderRow[]> {
+  return db.selectFrom('work_order')
+    .select(['id', 'assignee_kind', 'assignee_unit_id', 'assignee_unit_path', 'assignee_department_id', 'lead', 'state', 'claimed_by', 'finished_by'])
+    .where('case_id', '=', caseId).orderBy('id').execute();
+}
+
+export function pendingExtension(db: Executor, caseId: string) {
+  return db.selectFrom('extension_request').select(['id', 'amount', 'limit_unit']).where('case_id', '=', caseId).where('state', '=', 'pending').executeTakeFirst();
+}
+
+/** The timeline, work orders and extension requests of a case, for its page. */
+export async function caseDetails(db: Executor, caseId: string) {
+  const [timeline, orders, extensions] = await Promise.all([
+    db.selectFrom('case_event').selectAll().where('case_id', '=', caseId).orderBy('occurred_at').orderBy('id').execute(),
+    db.selectFrom('work_order')
+      .leftJoin('unit', 'unit.id', 'work_order.assignee_unit_id')
+      .leftJoin('department', 'department.id', 'work_order.assignee_department_id')
+      .leftJoin('app_user as d', 'd.id', 'work_order.dispatched_by')
+      .leftJoin('app_user as c', 'c.id', 'work_order.claimed_by')
+      .select([
+        'work_order.id', 'work_order.assignee_kind', 'work_order.lead', 'work_order.state', 'work_order.dispatched_at', 'work_order.claimed_at',
+        'work_order.finished_at', 'work_order.note', 'unit.id as unit_id', 'unit.name as unit_name', 'unit.level as unit_level', 'unit.code as unit_code',
+        'department.id as department_id', 'department.code as department_code', 'department.name_zh as department_name_zh',
+        'department.name_en as department_name_en', 'd.display_name as dispatched_by_name', 'c.display_name as claimed_by_name',
+      ])
+      .where('work_order.case_id', '=', caseId).orderBy('work_order.id').execute(),
+    db.selectFrom('extension_request').selectAll().where('case_id', '=', caseId).orderBy('id').execute(),
+  ]);
+  return { timeline, orders, extensions };
+}
+
+export function caseNumberOf(db: Executor, id: string) {
+  return db.selectFrom('cases').select(['id', 'number']).where('id', '=', id).executeTakeFirst();
+}
+
+const OPEN = [...OPEN_STATES];
+
+/** The predicate of a work list, for this caller. */
+function listPredicate(actor: Actor, departmentIds: string[], list: CaseList, now: Date): Expression<SqlBool> {
+  switch (list) {
+    case 'to_accept':
+      return sql<SqlBool>`(cases.state = 'reported' and ${inScope(actor, P.dispatch, 'cases.handling_path')})`;
+    case 'to_dispatch':
+      return sql<SqlBool>`(cases.state = 'accepted' and ${inScope(actor, P.dispatch, 'cases.handling_path')})`;
+    case 'mine': {
+      // Orders to the very units the caller works at (not every unit below), or to their departments.
+      const roots = actor.scopesFor(P.handle);
+      const parts: Expression<SqlBool>[] = [];
+      if (roots.length) parts.push(sql<SqlBool>`w.assignee_unit_path in (${sql.join(roots.map((r) => sql`${r}::ltree`))})`);
+      if (departmentIds.length) parts.push(sql<SqlBool>`w.assignee_department_id in (${sql.join(departmentIds)})`);
+      if (!parts.length) return sql<SqlBool>`false`;
+      return sql<SqlBool>`exists (select 1 from work_order w where w.case_id = cases.id and w.state in ('dispatched','claimed') and (${sql.join(parts, sql` or `)}))`;
+    }
+    case 'to_verify':
+      return sql<SqlBool>`(cases.state = 'handled' and ${inScope(actor, P.verify, 'cases.unit_path')})`;
+    case 'overdue':
+      return sql<SqlBool>`(cases.state in (${sql.join(OPEN)}) and (cases.stage_deadline < ${now} or cases.overdue_level <> 'green'))`;
+    case 'supervised':
+      return sql<SqlBool>`(cases.state in (${sql.join(OPEN)}) and cases.supervision is not null)`;
+    case 'reported_by_me':
+      return sql<SqlBool>`cases.reporter_user_id = ${actor.userId}`;
+    case 'all':
+      return sql<SqlBool>`true`;
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
+
+/** A page of a work list, filtered and sorted, with its total. */
+export async function listCases(
+  db: Executor, actor: Actor, departmentIds: string[], f: CaseListQuery, subtree: string | null, now: Date,
+): Promise<{ rows: CaseRow[]; total: number }> {
+  let base = casesWithUnits(db).where(visibleTo(actor, departmentIds)).where(listPredicate(actor, departmentIds, f.list, now));
+  if (subtree) base = base.where(sql<SqlBool>`cases.unit_path <@ ${subtree}::ltree`);
+  if (f.state) base = base.where('cases.state', '=', f.state);
+  if (f.categoryCode) base = base.where((eb) => eb.or([eb('cat.code', '=', f.categoryCode!), eb('cat.code', 'like', `${escapeLike(f.categoryCode!)}.%`)]));
+  if (f.urgency) base = base.where('cases.urgency', '=', f.urgency);
+  if (f.source) base = base.where('cases.source', '=', f.source);
+  if (f.from) base = base.where('cases.created_at', '>=', new Date(f.from));
+  if (f.to) base = base.where('cases.created_at', '<', new Date(f.to));
+  if (f.q) {
+    const q = f.q;
+    base = base.where((eb) => eb.or([eb('cases.number', '=', q.toUpperCase()), eb('cases.description', 'ilike', `%${escapeLike(q)}%`)]));
+  }
+  let page = base.select(caseColumns);
+  page = f.sort === 'deadline'
+    ? page.orderBy(sql`cases.stage_deadline asc nulls last`).orderBy('cases.id')
+    : page.orderBy('cases.created_at', 'desc').orderBy('cases.id', 'desc');
+  const [rows, count] = await Promise.all([
+    page.limit(f.limit).offset(f.offset).execute(),
+    base.select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows as CaseRow[], total: Number(count.n) };
+}
+
+/** How many cases each work list holds for this caller (the menu counts). */
+export async function countLists(db: Executor, actor: Actor, departmentIds: string[], lists: readonly CaseList[], now: Date): Promise<Record<string, number>> {
+  const selections = lists.map((l) => sql<string>`count(*) filter (where ${listPredicate(actor, departmentIds, l, now)})`.as(l));
+  const row = await db.selectFrom('cases').where(visibleTo(actor, departmentIds)).select(selections).executeTakeFirstOrThrow();
+  return Object.fromEntries(lists.map((l) => [l, Number((row as Record<string, string>)[l])]));
+}
