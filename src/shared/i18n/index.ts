@@ -7,6 +7,9 @@ import { registry } from './registry.js';
 import { buildings } from './buildings.js';
 import { importExport } from './import-export.js';
 import { webRegistry } from './web-registry.js';
+import { notifications } from './notifications.js';
+import { open311 } from './open311.js';
+import { webCases } from './web-cases.js';
 import { cases } from './cases.js';
 
 /**
