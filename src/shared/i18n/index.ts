@@ -22,8 +22,8 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'zh-CN';
 
 const catalogues = {
-  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'], ...cases['zh-CN'] },
-  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en, ...cases.en },
+  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'], ...cases['zh-CN'], ...notifications['zh-CN'], ...open311['zh-CN'], ...webCases['zh-CN'] },
+  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en, ...cases.en, ...notifications.en, ...open311.en, ...webCases.en },
 };
 export type MessageKey = keyof (typeof catalogues)['zh-CN'];
 export type Params = Record<string, string | number>;
