@@ -7,7 +7,7 @@ import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server
 const label = (text: string) => new RegExp([...text].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s*'));
 
 /** Wait until a value is right (the UI updates asynchronously). */
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 200 });
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 200 });
 
 /**
  * The foundation in a real browser against the real server (embedded PostgreSQL, demo district):
@@ -28,7 +28,7 @@ describe('foundation in Chromium', () => {
     server = await startServer();
     browser = await launchBrowser();
     page = browser.page;
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(45_000); // generous: CI machines are 2 shared cores
     page.on('pageerror', (e) => pageErrors.push(String(e)));
   });
 

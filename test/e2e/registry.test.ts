@@ -12,7 +12,7 @@ import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server
 const label = (text: string) => new RegExp([...text].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s*'));
 
 /** Wait until a value is right (the UI updates asynchronously). */
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000, interval: 250 });
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
 
 const XLSX_MAGIC = 'PK';
 
@@ -95,7 +95,7 @@ describe('registry in Chromium', () => {
     server = await startServer();
     browser = await launchBrowser();
     page = browser.page;
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(45_000); // generous: CI machines are 2 shared cores
     page.on('pageerror', (e) => pageErrors.push(String(e)));
   });
 
