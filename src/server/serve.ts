@@ -1,6 +1,7 @@
 import type { Config } from './core/config.js';
 import type { AppContext } from './core/context.js';
 import { createContext, createLinli } from './server.js';
+import { modules } from './modules/index.js';
 import { isDatabaseEmpty, printDemoAccounts, readDemoAccounts, seedDemo } from './demo/seed.js';
 
 /** Run a command with a context on the database, then close everything. */
@@ -25,10 +26,13 @@ export async function serve(config: Config): Promise<void> {
     if (seeded) console.log(`Seeded ${seeded.summary}`);
   }
   let stopping = false;
+  // Background work of the modules (the overdue watch): started once listening, stopped before closing.
+  const background: { stop(): Promise<void> }[] = [];
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping Linli …`);
+    await Promise.all(background.map((b) => b.stop())).catch((e: unknown) => console.error(e));
     await linli.close().catch((e: unknown) => console.error(e));
     process.exit(0);
   };
@@ -39,6 +43,7 @@ export async function serve(config: Config): Promise<void> {
     process.on(signal, () => void stop(signal));
   }
   await linli.app.listen({ port: config.port, host: config.host });
+  for (const m of modules) if (m.start) background.push(m.start(linli.ctx));
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   console.log(`\nLinli 邻里 is running at ${url}  (${where}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`API documentation: ${url}/api/docs`);

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       sessionIdleMinutes: 30, sessionAbsoluteHours: 12, lockoutThreshold: 5, lockoutMinutes: 5,
       passwordMinLength: 10, passwordMinClasses: 3, scryptLogN: 15, demoSeed: true,
       mfaRequiredRoles: ['system_admin', 'security_admin', 'auditor'],
+      notificationChannels: ['log'], overdueWatchSeconds: 60, overdueGraceHours: 4,
     });
     expect(c.dataDir).toBe(path.resolve('./data'));
   });
@@ -32,5 +33,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LINLI_LOCKOUT_THRESHOLD: '-1' })).toThrow(/LINLI_LOCKOUT_THRESHOLD/);
     expect(() => loadConfig({ LINLI_SESSION_IDLE_MINUTES: '1.5' })).toThrow(/LINLI_SESSION_IDLE_MINUTES/);
     expect(() => loadConfig({ LINLI_COOKIE_SECURE: 'maybe' })).toThrow(/LINLI_COOKIE_SECURE/);
+    expect(() => loadConfig({ LINLI_NOTIFICATION_CHANNELS: 'log,sms' })).toThrow(/LINLI_NOTIFICATION_CHANNELS: unknown channel\(s\) sms/);
+    expect(() => loadConfig({ LINLI_OVERDUE_GRACE_HOURS: 'soon' })).toThrow(/LINLI_OVERDUE_GRACE_HOURS/);
+    expect(loadConfig({ LINLI_NOTIFICATION_CHANNELS: '' }).notificationChannels).toEqual([]);
   });
 });

@@ -30,6 +30,12 @@ export interface Config {
   demoSeed: boolean;
   /** Password for all demo accounts; random per install when unset. */
   demoPassword: string | undefined;
+  /** Channels every notification is delivered through besides the in-app inbox ('log' by default). */
+  notificationChannels: string[];
+  /** How often the overdue watch looks at open cases. */
+  overdueWatchSeconds: number;
+  /** Working hours a red case may stay red before it escalates by itself. */
+  overdueGraceHours: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
@@ -46,6 +52,16 @@ function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** The notification channels Linli knows; a plugged-in channel (SMS, WeChat) adds its name here. */
+export const NOTIFICATION_CHANNELS = ['log'] as const;
+
+function channels(env: NodeJS.ProcessEnv): string[] {
+  const list = (env.LINLI_NOTIFICATION_CHANNELS ?? 'log').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = list.filter((c) => !(NOTIFICATION_CHANNELS as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`LINLI_NOTIFICATION_CHANNELS: unknown channel(s) ${unknown.join(', ')}; known: ${NOTIFICATION_CHANNELS.join(', ')}`);
+  return [...new Set(list)];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -71,5 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mapAttribution: env.LINLI_MAP_ATTRIBUTION || undefined,
     demoSeed: bool(env, 'LINLI_DEMO_SEED', true),
     demoPassword: env.LINLI_DEMO_PASSWORD || undefined,
+    notificationChannels: channels(env),
+    overdueWatchSeconds: Math.max(1, int(env, 'LINLI_OVERDUE_WATCH_SECONDS', 60)),
+    overdueGraceHours: int(env, 'LINLI_OVERDUE_GRACE_HOURS', 4),
   };
 }

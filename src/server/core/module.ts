@@ -15,6 +15,11 @@ export interface ModuleManifest {
   permissions: Record<Permission, string>;
   grants: Partial<Record<Role, Permission[]>>;
   routes(api: Api, ctx: AppContext): void | Promise<void>;
+  /**
+   * Background work the module runs while the server serves (the overdue watch): started by
+   * `linli serve` after it listens, stopped before it closes; never by the test app.
+   */
+  start?(ctx: AppContext): { stop(): Promise<void> };
 }
 
 /** The permission table of a set of modules: every declared permission and which roles hold it. */

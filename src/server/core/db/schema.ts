@@ -247,6 +247,26 @@ export interface ImportIssueTable {
   params: Json<Record<string, string | number> | null> | null;
 }
 
+export interface NotificationTable {
+  id: Generated<string>;
+  user_id: string;
+  case_id: string | null;
+  kind: string;
+  message_key: string;
+  params: Json<Record<string, string | number>>;
+  created_at: Timestamp;
+  read_at: Date | null;
+}
+
+export interface NotificationDeliveryTable {
+  id: Generated<string>;
+  notification_id: string;
+  channel: string;
+  status: 'logged' | 'delivered' | 'failed';
+  attempted_at: Timestamp;
+  error: string | null;
+}
+
 export interface Database {
   unit: UnitTable;
   app_user: AppUserTable;
@@ -274,6 +294,10 @@ export interface Database {
   work_order: WorkOrderTable;
   case_event: CaseEventTable;
   extension_request: ExtensionRequestTable;
+  open311_partner: Open311PartnerTable;
+  open311_token: Open311TokenTable;
+  notification: NotificationTable;
+  notification_delivery: NotificationDeliveryTable;
 }
 
 export type Unit = Selectable<UnitTable>;
@@ -350,6 +374,8 @@ export interface CasesTable extends Scoped {
   stage_started_at: Date | null;
   stage_deadline: Date | null;
   stage_limit_unit: CaseTimeLimit['unit'] | null;
+  /** 80 % of the stage's time: yellow from here (the overdue watch). */
+  stage_warn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   overdue_level: ColumnType<'green' | 'yellow' | 'red', 'green' | 'yellow' | 'red' | undefined, 'green' | 'yellow' | 'red'>;
   supervision: 'yellow' | 'red' | null;
   reopen_count: ColumnType<number, number | undefined, number>;
@@ -413,3 +439,25 @@ export interface ExtensionRequestTable {
   decision_note: string | null;
 }
 
+// ——— Open311 GeoReport v2 intake (migrations/0009_open311.sql) ———
+
+export interface Open311PartnerTable {
+  id: Generated<string>;
+  name: string;
+  /** SHA-256 of the api key, hex. The key itself is never stored. */
+  key_hash: string;
+  unit_id: string;
+  unit_path: Ltree;
+  region_code: string;
+  /** The partner's service account: the reporter of its cases. */
+  user_id: string;
+  is_active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface Open311TokenTable {
+  token: string;
+  partner_id: string;
+  case_id: string;
+  created_at: Timestamp;
+}

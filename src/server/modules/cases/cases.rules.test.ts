@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CASE_ACTIONS, CASE_STATES, type CaseFacts } from './case.machine.js';
-import { actionsFor, decideFor, inClockHours, limitFor, stageClock, stageOf, type CategoryLimits } from './cases.rules.js';
+import { actionsFor, decideFor, inClockHours, limitFor, stageClock, stageOf, warnAt, type CategoryLimits } from './cases.rules.js';
 import { CASE_ACTION_NAMES, CASE_STATE_NAMES, ACTION_BODIES } from '../../../shared/cases.schemas.js';
 import { numberPrefix, requestHash } from './cases.service.js';
 import { grants, P } from './cases.policy.js';
@@ -39,10 +39,17 @@ describe('stages and their limits', () => {
   it('starts a stage clock with the calendar: a Friday-evening report is due on Monday', () => {
     expect(stageClock(garbage, 'normal', 'accept', bj('2026-11-20T17:00'))).toEqual({
       stage: 'accept', stage_started_at: bj('2026-11-20T17:00'), stage_deadline: bj('2026-11-23T10:30'), stage_limit_unit: 'working_hours',
+      // 80 % of the 2 working hours: half an hour on Friday, 66 minutes on Monday.
+      stage_warn_at: bj('2026-11-23T10:06'),
     });
     expect(stageClock(garbage, 'urgent', 'handle', bj('2026-11-21T23:00')).stage_deadline).toEqual(bj('2026-11-22T03:00'));
     expect(stageClock(garbage, 'normal', 'rate', bj('2026-11-20T17:00'))).toMatchObject({ stage: 'rate', stage_deadline: null, stage_limit_unit: null });
-    expect(stageClock(garbage, 'normal', null, bj('2026-11-20T17:00'))).toEqual({ stage: null, stage_started_at: null, stage_deadline: null, stage_limit_unit: null });
+    expect(stageClock(garbage, 'normal', null, bj('2026-11-20T17:00'))).toEqual({ stage: null, stage_started_at: null, stage_deadline: null, stage_limit_unit: null, stage_warn_at: null });
+  });
+  it('puts the 80 % point in working time for working limits and in clock time for urgent ones', () => {
+    // 1 working day from Friday 16:00: due Monday 17:30, 8.5 working hours; 80 % = 6.8 h → Monday 15:48.
+    expect(warnAt(bj('2026-11-20T16:00'), bj('2026-11-23T17:30'), 'working_days')).toEqual(bj('2026-11-23T15:48'));
+    expect(warnAt(bj('2026-11-21T23:00'), bj('2026-11-22T03:00'), 'clock_hours')).toEqual(bj('2026-11-22T02:12'));
   });
 });
 

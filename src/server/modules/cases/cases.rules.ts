@@ -55,15 +55,27 @@ export function limitFor(category: CategoryLimits, urgency: Urgency, stage: Stag
   }
 }
 
+/**
+ * The instant 80 % of a stage's time is used: the stage turns yellow there. Clock-hour limits count
+ * clock time; the others working time (the same measure as stageStatus), so a weekend never warns.
+ */
+export function warnAt(start: Date, deadline: Date, unit: TimeLimit['unit']): Date {
+  if (unit === 'clock_hours') return new Date(start.getTime() + Math.round((deadline.getTime() - start.getTime()) * 0.8));
+  const span = calendar.workingMsBetween(start, deadline);
+  return calendar.addWorkingHours(start, (span * 0.8) / 3600_000);
+}
+
 /** The stage clock of a case entering `stage` at `now`. */
 export function stageClock(category: CategoryLimits, urgency: Urgency, stage: Stage | null, now: Date) {
-  if (!stage) return { stage: null, stage_started_at: null, stage_deadline: null, stage_limit_unit: null };
+  if (!stage) return { stage: null, stage_started_at: null, stage_deadline: null, stage_limit_unit: null, stage_warn_at: null };
   const limit = limitFor(category, urgency, stage);
+  const deadline = limit ? deadlineFor(calendar, now, limit) : null;
   return {
     stage,
     stage_started_at: now,
-    stage_deadline: limit ? deadlineFor(calendar, now, limit) : null,
+    stage_deadline: deadline,
     stage_limit_unit: limit?.unit ?? null,
+    stage_warn_at: deadline && limit ? warnAt(now, deadline, limit.unit) : null,
   };
 }
 

@@ -13,7 +13,9 @@ import type { MessageKey } from '../../../shared/i18n/index.js';
 import { locatePoint } from '../hierarchy/hierarchy.service.js';
 import { levelAbove, type CaseAction, type CaseFacts, type CaseState, type Capacity, type Level } from './case.machine.js';
 import { deadlineFor, stageStatus } from './calendar.js';
-import { calendar, decideFor, actionsFor, stageClock, stageOf, type OrderOfCaller } from './cases.rules.js';
+import { calendar, decideFor, actionsFor, stageClock, stageOf, warnAt, type OrderOfCaller } from './cases.rules.js';
+import { notifyStep } from './cases.notify.js';
+import { deliverQuietly } from '../notifications/notifications.service.js';
 import { P, RATED_SOURCES, RESIDENT_SOURCES } from './cases.policy.js';
 import * as Q from './cases.queries.js';
 
@@ -132,7 +134,7 @@ export async function reportCase(
     throw invalid(input.hotlineOrderNo ? 'hotlineOrderNo' : 'hotlineDeadline', 'case.hotline_needs_source');
   }
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    const stored = await ctx.db.transaction().execute(async (trx) => {
       const category = await Q.findActiveCategory(trx, input.categoryCode);
       if (!category) throw invalid('categoryCode', 'case.category_unknown');
       const placed = await locatePoint(trx, input.lng, input.lat);
@@ -177,8 +179,15 @@ export async function reportCase(
         action: 'case.report', resourceType: 'case', resourceId: id, unitPath: grid.path,
         detail: { number, source, category: category.code, urgency: input.urgency },
       });
-      return { id, replayed: false };
+      const notifications = await notifyStep(trx, ctx, {
+        caseId: id, number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
+        handlingPath: handling.path, handlingLevel: handling.level, gridPath: grid.path, reporterId: actor.userId,
+        stage: 'accept', reopenCount: 0, detail: {},
+      });
+      return { id, notifications };
     });
+    await deliverQuietly(ctx, stored.notifications);
+    return { id: stored.id, replayed: false };
   } catch (e) {
     // Two requests with one key at once: the second finds the first one's case.
     if (isUniqueViolation(e, 'cases_idempotency_unique')) {
@@ -216,7 +225,7 @@ interface Effects {
 export async function takeAction(
   ctx: AppContext, actor: Actor, audit: AuditContext, caseId: string, action: ApiCaseAction, body: AnyActionBody,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  const notifications = await ctx.db.transaction().execute(async (trx) => {
     const departmentIds = await Q.departmentIdsOf(trx, actor);
     const c = await Q.findVisibleCase(trx, actor, departmentIds, caseId, { lock: true });
     if (!c) throw notFound();
@@ -254,7 +263,14 @@ export async function takeAction(
       action: `case.${action}`, resourceType: 'case', resourceId: c.id, unitPath: c.unit_path,
       detail: { number: c.number, from: c.state, to, ...fx.detail },
     });
+    const after = { ...c, ...fx.set } as Q.CaseRow;
+    return notifyStep(trx, ctx, {
+      caseId: c.id, number: c.number, actorId: actor.userId, action, eventAction: fx.eventAction, to,
+      handlingPath: after.handling_path, handlingLevel: after.handling_level, gridPath: c.unit_path, reporterId: c.reporter_user_id,
+      stage, reopenCount: after.reopen_count, detail: fx.detail,
+    });
   });
+  await deliverQuietly(ctx, notifications);
 }
 
 /** The effects of one decided step on work orders and the case row, per action. */
@@ -403,7 +419,7 @@ class Step {
         fx.detail = { extension: ext.id, approved: d.approve, amount: Number(ext.amount), unit: ext.limit_unit };
         if (d.approve && this.c.stage_deadline) {
           const deadline = deadlineFor(calendar, this.c.stage_deadline, { unit: ext.limit_unit, amount: Number(ext.amount) });
-          fx.set = { stage_deadline: deadline };
+          fx.set = { stage_deadline: deadline, stage_warn_at: this.c.stage_started_at ? warnAt(this.c.stage_started_at, deadline, ext.limit_unit) : null };
           fx.detail.deadline = deadline.toISOString();
         }
         return fx;

@@ -1,0 +1,92 @@
+/**
+ * Who each step of the loop concerns, and what they are told: written to their inboxes in the
+ * step's transaction (delivery through the channels follows the commit).
+ */
+import type { AppContext } from '../../core/context.js';
+import type { Executor } from '../../core/db/index.js';
+import type { MessageKey, Params } from '../../../shared/i18n/index.js';
+import { notify } from '../notifications/notifications.service.js';
+import type { CaseState } from './case.machine.js';
+import * as R from './cases.recipients.js';
+
+export interface StepFacts {
+  caseId: string;
+  number: string;
+  /** Who took the step (not told of their own step); null for the system. */
+  actorId: string | null;
+  action: string;
+  /** The timeline action (report_back for a called-in department's feed_back). */
+  eventAction: string;
+  to: CaseState;
+  /** The case after the step. */
+  handlingPath: string;
+  handlingLevel: string;
+  gridPath: string;
+  reporterId: string;
+  stage: string | null;
+  reopenCount: number;
+  detail: Record<string, unknown>;
+}
+
+type Message = { users: string[]; kind: string; key: MessageKey; params?: Params };
+
+async function messagesFor(db: Executor, ctx: AppContext, s: StepFacts): Promise<Message[]> {
+  const handlers = () => R.currentHandlers(db, ctx, s.caseId, s.handlingPath);
+  const dispatchers = () => R.dispatchers(db, ctx, s.handlingPath);
+  const m = (users: string[], kind: string, key: MessageKey, params?: Params): Message => ({ users, kind, key, params });
+  switch (s.action) {
+    case 'report':
+      return [m(await dispatchers(), 'case.reported', 'notification.case.reported')];
+    case 'dispatch':
+    case 'whistle':
+      return [m(await handlers(), 'case.dispatched', 'notification.case.dispatched')];
+    case 'claim':
+      return [m(await dispatchers(), 'case.claimed', 'notification.case.claimed')];
+    case 'feed_back':
+      if (s.eventAction === 'report_back') return [m(await dispatchers(), 'case.reported_back', 'notification.case.reported_back')];
+      return [
+        m(await dispatchers(), 'case.handled', 'notification.case.handled'),
+        m(await R.nearestHolders(db, ctx, 'case.verify', s.gridPath), 'case.verify_needed', 'notification.case.verify_needed'),
+      ];
+    case 'return':
+      return [m(await dispatchers(), 'case.returned', 'notification.case.returned')];
+    case 'escalate':
+      return [m(await dispatchers(), 'case.escalated', 'notification.case.escalated', { level: `level.${s.handlingLevel}` })];
+    case 'auto_escalate':
+      return [m(await dispatchers(), 'case.auto_escalated', 'notification.case.auto_escalated', { level: `level.${s.handlingLevel}` })];
+    case 'verify_pass':
+      return [m(await dispatchers(), 'case.verified', 'notification.case.verified')];
+    case 'verify_fail':
+      return [m(await handlers(), 'case.verify_failed', 'notification.case.verify_failed')];
+    case 'reject':
+      return [m([s.reporterId], 'case.rejected', 'notification.case.rejected')];
+    case 'close':
+      return [m([s.reporterId], 'case.closed', s.stage === 'rate' ? 'notification.case.closed' : 'notification.case.closed_unrated')];
+    case 'rate':
+      if (s.to !== 'dispatched') return [];
+      return [m([...await handlers(), ...await R.supervisors(db, ctx, s.handlingPath)], 'case.reopened', 'notification.case.reopened', { count: s.reopenCount })];
+    case 'supervise':
+      return [m(await handlers(), 'case.supervised', 'notification.case.supervised', { mark: `notification.mark.${String(s.detail.mark)}` })];
+    case 'request_extension':
+      return [m(await R.supervisors(db, ctx, s.handlingPath), 'case.extension_requested', 'notification.case.extension_requested', {
+        amount: Number(s.detail.amount), unit: `notification.unit.${String(s.detail.unit)}`,
+      })];
+    case 'decide_extension': {
+      const ext = await db.selectFrom('extension_request').select('requested_by').where('id', '=', String(s.detail.extension)).executeTakeFirst();
+      return ext ? [m([ext.requested_by], s.detail.approved ? 'case.extension_approved' : 'case.extension_refused',
+        s.detail.approved ? 'notification.case.extension_approved' : 'notification.case.extension_refused')] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Tell everyone a step concerns (except who took it). Returns the notification ids to deliver after commit. */
+export async function notifyStep(trx: Executor, ctx: AppContext, s: StepFacts): Promise<string[]> {
+  const ids: string[] = [];
+  for (const msg of await messagesFor(trx, ctx, s)) {
+    const users = msg.users.filter((u) => u !== s.actorId);
+    ids.push(...await notify(trx, ctx, { userIds: users, caseId: s.caseId, kind: msg.kind, key: msg.key, params: { number: s.number, ...msg.params } }));
+  }
+  return ids;
+}
