@@ -6,7 +6,7 @@ import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { LocaleProvider, useLocale } from './i18n.js';
 import { createQueryClient } from './query.js';
-import { returnAfterSignIn, useLocaleSync, useMe } from './session.js';
+import { hasPermission, returnAfterSignIn, useLocaleSync, useMe } from './session.js';
 import { AppLayout, firstPage, NAV, PageSpinner } from './AppLayout.js';
 import { LoginPage } from '../pages/login/LoginPage.js';
 
@@ -21,6 +21,11 @@ const BuildingViewPage = lazy(() => import('../pages/registry/BuildingViewPage.j
 const OrganisationsPage = lazy(() => import('../pages/registry/OrganisationsPage.js'));
 const RegistryMapPage = lazy(() => import('../pages/registry/RegistryMapPage.js'));
 const ImportPage = lazy(() => import('../pages/registry/ImportPage.js'));
+const CaseListPage = lazy(() => import('../pages/cases/CaseListPage.js'));
+const CasePage = lazy(() => import('../pages/cases/CasePage.js'));
+const MobileReportPage = lazy(() => import('../pages/cases/mobile/MobileReportPage.js'));
+const MobileCasesPage = lazy(() => import('../pages/cases/mobile/MobileCasesPage.js'));
+const MobileCasePage = lazy(() => import('../pages/cases/mobile/MobileCasePage.js'));
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -84,7 +89,20 @@ function Shell() {
   return (
     <Routes>
       <Route path="/login" element={<Navigate to={from && from !== '/login' ? from : firstPage(user)} replace />} />
+      {hasPermission(user, 'case.report', 'case.read', 'case.rate') && (
+        <>
+          {hasPermission(user, 'case.report') && <Route path="/m/report" element={<Lazy><MobileReportPage /></Lazy>} />}
+          <Route path="/m/cases" element={<Lazy><MobileCasesPage /></Lazy>} />
+          <Route path="/m/cases/:id" element={<Lazy><MobileCasePage /></Lazy>} />
+        </>
+      )}
       <Route element={<AppLayout />}>
+        {allowed.some((n) => n.path === '/cases') && (
+          <>
+            <Route path="/cases" element={<Lazy><CaseListPage /></Lazy>} />
+            <Route path="/cases/:id" element={<Lazy><CasePage /></Lazy>} />
+          </>
+        )}
         {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/residents') && (
           <>

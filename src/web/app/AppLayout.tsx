@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
-import { Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
+import { Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import {
-  ApartmentOutlined, AuditOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
+  AlertOutlined, ApartmentOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
   MenuUnfoldOutlined, ShopOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import type { Role } from '../../shared/roles.js';
@@ -12,6 +13,8 @@ import { useT } from './i18n.js';
 import { hasPermission, useCurrentUser, useLogout } from './session.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { RoleTag } from '../components/tags.js';
+import { caseKeys, casesApi, type CaseCounts } from '../api/cases.js';
+import { listsFor, reportsFromPhone, seesCases } from '../pages/cases/common.js';
 
 interface NavItem {
   path: string;
@@ -23,6 +26,7 @@ interface NavItem {
 /** The pages, each shown to whoever holds one of its permissions. */
 export const NAV: NavItem[] = [
   { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
+  { path: '/cases', label: 'ui.cases.nav.cases', icon: <AlertOutlined />, allowed: seesCases },
   { path: '/residents', label: 'ui.registry.nav.residents', icon: <ContactsOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/buildings', label: 'ui.registry.nav.buildings', icon: <HomeOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/organisations', label: 'ui.registry.nav.organisations', icon: <ShopOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
@@ -30,8 +34,17 @@ export const NAV: NavItem[] = [
   { path: '/registry-import', label: 'ui.registry.nav.import', icon: <ImportOutlined />, allowed: (me) => hasPermission(me, 'registry.import') },
   { path: '/users', label: 'ui.nav.users', icon: <TeamOutlined />, allowed: (me) => hasPermission(me, 'user.read', 'role_binding.read') },
   { path: '/audit', label: 'ui.nav.audit', icon: <AuditOutlined />, allowed: (me) => hasPermission(me, 'audit.read') },
+  { path: '/m/report', label: 'ui.cases.nav.report', icon: <CameraOutlined />, allowed: reportsFromPhone },
+  { path: '/m/cases', label: 'ui.cases.nav.myCases', icon: <FileSearchOutlined />, allowed: reportsFromPhone },
   { path: '/account', label: 'ui.nav.account', icon: <UserOutlined />, allowed: () => true },
 ];
+
+/** The cases waiting for the caller: the sum of their work lists' counts (not the lists of watching). */
+function workCount(me: Me, counts: CaseCounts): number {
+  const waiting = ['to_accept', 'to_dispatch', 'mine', 'to_verify'] as const;
+  const lists = listsFor(me);
+  return waiting.filter((l) => lists.includes(l)).reduce((n, l) => n + counts[l], 0);
+}
 
 export function firstPage(me: Me): string {
   return NAV.find((n) => n.allowed(me))?.path ?? '/account';
@@ -48,7 +61,15 @@ export function AppLayout() {
   const isCollapsed = collapsed ?? narrow;
   const logout = useLogout();
 
-  const items: MenuProps['items'] = NAV.filter((n) => n.allowed(me)).map((n) => ({ key: n.path, icon: n.icon, label: t(n.label) }));
+  const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, enabled: seesCases(me), refetchInterval: 60_000 });
+  const badge = (path: string) => (path === '/cases' && counts.data ? workCount(me, counts.data) : 0);
+  const items: MenuProps['items'] = NAV.filter((n) => n.allowed(me)).map((n) => ({
+    key: n.path,
+    icon: n.icon,
+    label: badge(n.path) > 0
+      ? <Flex justify="space-between" align="center">{t(n.label)}<Badge count={badge(n.path)} size="small" data-testid="cases-badge" /></Flex>
+      : t(n.label),
+  }));
   const selected = NAV.find((n) => location.pathname.startsWith(n.path))?.path;
   const roles = useMemo(() => [...new Set(me.bindings.map((b) => b.role as Role))], [me.bindings]);
 

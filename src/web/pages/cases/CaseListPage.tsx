@@ -1,0 +1,93 @@
+import { useMemo, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Badge, Card, Flex, Input, Select, Table, Tabs, Typography } from 'antd';
+import { CASE_STATE_NAMES } from '../../../shared/cases.schemas.js';
+import { caseKeys, casesApi, type CaseList, type CaseState, type CaseSummary } from '../../api/cases.js';
+import { useLocale } from '../../app/i18n.js';
+import { useCurrentUser } from '../../app/session.js';
+import { useDebounced } from '../../components/useDebounced.js';
+import { Deadline, listKey, listsFor, stateKey, StateTag, SupervisionTag } from './common.js';
+
+const PAGE = 20;
+
+/** The work lists (待受理、待派遣、我的待办 …) with their counts, filters and the cases in a table. */
+export default function CaseListPage() {
+  const { t } = useLocale();
+  const me = useCurrentUser();
+  const navigate = useNavigate();
+  const lists = useMemo(() => listsFor(me), [me]);
+  const [params, setParams] = useSearchParams();
+  const list = (lists.includes(params.get('list') as CaseList) ? params.get('list') : lists[0]) as CaseList;
+  const [categoryCode, setCategory] = useState<string | undefined>();
+  const [state, setState] = useState<CaseState | undefined>();
+  const [typed, setQ] = useState('');
+  const q = useDebounced(typed.trim());
+  const [page, setPage] = useState(1);
+
+  const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, refetchInterval: 60_000 });
+  const categories = useQuery({ queryKey: caseKeys.categories, queryFn: casesApi.categories, staleTime: 300_000 });
+  const query = { list, categoryCode, state, q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE, sort: list === 'all' || list === 'reported_by_me' ? 'newest' as const : 'deadline' as const };
+  const cases = useQuery({ queryKey: caseKeys.list(query), queryFn: () => casesApi.list(query), placeholderData: (prev) => prev });
+
+  return (
+    <Card title={t('ui.cases.title')} data-testid="case-lists">
+      <Tabs
+        activeKey={list}
+        onChange={(k) => { setParams({ list: k }); setPage(1); }}
+        items={lists.map((l) => ({
+          key: l,
+          label: (
+            <span data-testid={`tab-${l}`}>
+              {t(listKey(l))}
+              {l !== 'all' && counts.data && (
+                <Badge count={counts.data[l]} showZero size="small" color={l === 'overdue' && counts.data[l] > 0 ? 'red' : '#1668dc'} style={{ marginInlineStart: 6 }} />
+              )}
+            </span>
+          ),
+        }))}
+      />
+      <Flex gap={8} wrap style={{ marginBottom: 12 }}>
+        <Input.Search allowClear placeholder={t('ui.cases.search')} style={{ width: 240 }} value={typed} onChange={(e) => { setQ(e.target.value); setPage(1); }} />
+        <Select
+          allowClear
+          style={{ width: 200 }}
+          placeholder={t('field.categoryCode')}
+          value={categoryCode}
+          onChange={(v) => { setCategory(v); setPage(1); }}
+          options={(categories.data ?? []).map((c) => ({ value: c.code, label: c.name }))}
+          data-testid="filter-category"
+        />
+        <Select
+          allowClear
+          style={{ width: 160 }}
+          placeholder={t('field.state')}
+          value={state}
+          onChange={(v) => { setState(v); setPage(1); }}
+          options={CASE_STATE_NAMES.map((s) => ({ value: s, label: t(stateKey(s)) }))}
+          data-testid="filter-state"
+        />
+      </Flex>
+      {cases.isError && <Alert type="error" showIcon title={cases.error.message} style={{ marginBottom: 12 }} />}
+      <Table<CaseSummary>
+        rowKey="id"
+        size="middle"
+        loading={cases.isFetching}
+        dataSource={cases.data?.items ?? []}
+        scroll={{ x: 900 }}
+        data-testid="case-table"
+        onRow={(c) => ({ onClick: () => navigate(`/cases/${c.id}`), style: { cursor: 'pointer' } })}
+        pagination={{ current: page, pageSize: PAGE, total: cases.data?.total ?? 0, showSizeChanger: false, onChange: setPage, showTotal: (n) => t('ui.cases.total', { n }) }}
+        columns={[
+          { title: t('ui.cases.col.number'), dataIndex: 'number', width: 160, render: (v: string) => <Typography.Text strong>{v}</Typography.Text> },
+          { title: t('field.categoryCode'), key: 'category', width: 130, render: (_, c) => c.category.name },
+          { title: t('field.description'), dataIndex: 'description', ellipsis: true },
+          { title: t('ui.cases.col.place'), key: 'place', width: 150, render: (_, c) => c.unit.name },
+          { title: t('field.state'), key: 'state', width: 110, render: (_, c) => <StateTag state={c.state} /> },
+          { title: t('ui.cases.col.deadline'), key: 'deadline', width: 200, render: (_, c) => <Deadline c={c} /> },
+          { title: t('ui.cases.col.supervision'), key: 'supervision', width: 90, render: (_, c) => <SupervisionTag mark={c.supervision} /> },
+        ]}
+      />
+    </Card>
+  );
+}

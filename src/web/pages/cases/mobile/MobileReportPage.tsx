@@ -1,0 +1,135 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Button, Form, Input, NoticeBar, Selector, TextArea, Toast } from 'antd-mobile';
+import { ApiError } from '../../../api/client.js';
+import { caseKeys, casesApi } from '../../../api/cases.js';
+import { useLocale } from '../../../app/i18n.js';
+import { hasPermission, useCurrentUser } from '../../../app/session.js';
+import { CaseMap, useGridArea } from '../CaseMap.js';
+import { MobileShell, newIdempotencyKey } from './MobileShell.js';
+
+type Point = { lng: number; lat: number };
+type Locating = 'locating' | 'located' | 'failed' | 'picked';
+
+/**
+ * 随手拍 on the phone: category, description, the place from the browser's location (or a point
+ * picked on the map of one's grid). Photos are not taken: the API does not accept them yet.
+ * One Idempotency-Key per filled-in form: a double tap or a retry never files twice.
+ */
+export default function MobileReportPage() {
+  const { t } = useLocale();
+  const me = useCurrentUser();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const categories = useQuery({ queryKey: caseKeys.categories, queryFn: casesApi.categories, staleTime: 300_000 });
+  const [parent, setParent] = useState<string | undefined>();
+  const [child, setChild] = useState<string | undefined>();
+  const [description, setDescription] = useState('');
+  const [address, setAddress] = useState('');
+  const [point, setPoint] = useState<Point | null>(null);
+  const [locating, setLocating] = useState<Locating>('locating');
+  const [picking, setPicking] = useState(false);
+  const [key, setKey] = useState(newIdempotencyKey);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  // The map of one's own unit (needs unit.read: grid workers; a resident relies on the phone's location).
+  const ownUnit = me.bindings[0]?.unitId;
+  const canMap = hasPermission(me, 'unit.read');
+  const area = useGridArea(canMap && picking ? ownUnit : undefined);
+
+  const locate = () => {
+    if (!('geolocation' in navigator)) {
+      setLocating('failed');
+      return;
+    }
+    setLocating('locating');
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        setPoint({ lng: Number(pos.coords.longitude.toFixed(6)), lat: Number(pos.coords.latitude.toFixed(6)) });
+        setLocating('located');
+      },
+      () => setLocating('failed'),
+      { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 },
+    );
+  };
+  useEffect(locate, []);
+
+  const tops = useMemo(() => (categories.data ?? []).filter((c) => !c.parentCode), [categories.data]);
+  const subs = useMemo(() => (categories.data ?? []).filter((c) => c.parentCode === parent), [categories.data, parent]);
+
+  const report = useMutation({
+    mutationFn: () => {
+      const categoryCode = child ?? parent;
+      const next: Record<string, string> = {};
+      if (!categoryCode) next.categoryCode = t('ui.cases.m.pickCategory');
+      if (!description.trim()) next.description = t('ui.cases.required');
+      if (!point) next.lng = t('ui.cases.m.needLocation');
+      setErrors(next);
+      if (Object.keys(next).length) return Promise.reject(new Error(Object.values(next)[0]));
+      return casesApi.report({
+        categoryCode: categoryCode!, description: description.trim(), lng: point!.lng, lat: point!.lat,
+        address: address.trim() || undefined, source: hasPermission(me, 'case.read') ? 'patrol' : 'resident', urgency: 'normal',
+      }, key);
+    },
+    onSuccess: (c) => {
+      void queryClient.invalidateQueries({ queryKey: caseKeys.all });
+      Toast.show({ icon: 'success', content: t('ui.cases.m.reported', { number: c.number }) });
+      setKey(newIdempotencyKey());
+      navigate(`/m/cases/${c.id}`, { replace: true });
+    },
+    onError: (e) => {
+      if (e instanceof ApiError && e.field) setErrors({ [e.field === 'lat' ? 'lng' : e.field]: e.message });
+      Toast.show({ icon: 'fail', content: e.message });
+    },
+  });
+
+  return (
+    <MobileShell title={t('ui.cases.m.reportTitle')} active="/m/report">
+      <NoticeBar content={t('ui.cases.m.noPhotos')} color="info" wrap />
+      <Form layout="vertical" data-testid="m-report-form"
+        footer={
+          <Button block color="primary" size="large" loading={report.isPending} disabled={report.isPending}
+            onClick={() => report.mutate()} data-testid="m-report-submit">
+            {t('ui.cases.m.submit')}
+          </Button>
+        }
+      >
+        <Form.Item label={t('field.categoryCode')} help={errors.categoryCode} data-testid="m-category">
+          <Selector columns={3} options={tops.map((c) => ({ label: c.name, value: c.code }))} value={parent ? [parent] : []}
+            onChange={(v) => { setParent(v[0]); setChild(undefined); }} />
+        </Form.Item>
+        {subs.length > 0 && (
+          <Form.Item label={t('ui.cases.m.subcategory')} data-testid="m-subcategory">
+            <Selector columns={2} options={subs.map((c) => ({ label: c.name, value: c.code }))} value={child ? [child] : []}
+              onChange={(v) => setChild(v[0])} />
+          </Form.Item>
+        )}
+        <Form.Item label={t('field.description')} help={errors.description}>
+          <TextArea placeholder={t('ui.cases.m.describe')} value={description} onChange={setDescription} rows={4} maxLength={2000} showCount data-testid="m-description" />
+        </Form.Item>
+        <Form.Item label={t('ui.cases.location')} help={errors.lng} data-testid="m-location">
+          <div data-testid="m-location-state" data-state={locating}>
+            {locating === 'locating' && t('ui.cases.m.locating')}
+            {(locating === 'located' || locating === 'picked') && point && t(locating === 'located' ? 'ui.cases.m.located' : 'ui.cases.m.picked', { lng: point.lng, lat: point.lat })}
+            {locating === 'failed' && t('ui.cases.m.locateFailed')}
+          </div>
+          <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
+            <Button size="small" onClick={locate}>{t('ui.cases.m.locateAgain')}</Button>
+            {canMap && <Button size="small" onClick={() => setPicking((p) => !p)}>{t('ui.cases.m.pickOnMap')}</Button>}
+          </div>
+          {!canMap && locating === 'failed' && <div style={{ color: '#999', marginTop: 6 }}>{t('ui.cases.m.allowLocation')}</div>}
+          {picking && area.data && (
+            <div style={{ marginTop: 8 }}>
+              <CaseMap focus={area.data.focus} around={area.data.around} point={point} height={240}
+                onPick={(p) => { setPoint(p); setLocating('picked'); }} data-testid="m-pick-map" />
+            </div>
+          )}
+        </Form.Item>
+        <Form.Item label={t('ui.cases.m.address')}>
+          <Input placeholder={t('ui.cases.m.addressHint')} value={address} onChange={setAddress} maxLength={200} clearable />
+        </Form.Item>
+      </Form>
+    </MobileShell>
+  );
+}

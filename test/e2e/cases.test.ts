@@ -1,0 +1,261 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { inGeometry } from '../../src/shared/geo.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser } from './helpers/browser.js';
+import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+
+/** Wait until a value is right (the UI updates asynchronously). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
+
+let shots = 0;
+/** Screenshots of this file: test-results/screenshots/c<nn>-<name>.png. */
+async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+  shots += 1;
+  const file = path.join(SCREENSHOT_DIR, `c${String(shots).padStart(2, '0')}-${name}.png`);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
+  return file;
+}
+
+async function clearOwnShots(): Promise<void> {
+  const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => /^c\d+-.*\.png$/.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
+}
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1366, height: 860 };
+
+interface Unit { id: string; name: string; level: string; boundary: { type: string; coordinates: unknown } | null }
+
+/**
+ * The case closed loop in Chromium against the real server (demo district, 龙湖东岸社区 第六网格):
+ * the resident 杨秀英 reports on the phone with the browser's location; the community secretary
+ * accepts and dispatches it to 第六网格 on the desktop case page; the grid worker 黄艳娇 claims,
+ * feeds back and verifies on the phone; the secretary closes it; the resident rates 不满意 and the
+ * case comes back (二次办理) to the grid worker's list.
+ */
+describe('cases in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  let point: { lng: number; lat: number };
+  let caseId = '';
+  let caseNumber = '';
+  const description = `${Date.now() % 100000} 号楼下垃圾堆积三天无人清理，气味很大`;
+
+  beforeAll(async () => {
+    if (!chromiumAvailable()) {
+      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
+    }
+    await clearOwnShots();
+    server = await startServer();
+    browser = await launchBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(45_000); // generous: CI machines are 2 shared cores
+    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** A request through the signed-in browser (its session cookie). */
+  async function api<T>(p: string): Promise<T> {
+    return page.evaluate(async (url) => {
+      const res = await fetch(url, { headers: { Accept: 'application/json' } });
+      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      return res.json();
+    }, p) as Promise<T>;
+  }
+
+  async function signInAs(username: string, viewport: { width: number; height: number }) {
+    await page.setViewportSize(viewport);
+    // A new sign-in without the old session cookie (signing out through the API under a mounted page is not what a user does).
+    await page.goto('about:blank');
+    await browser.context.clearCookies();
+    await page.goto(server.url + '/login');
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(DEMO_PASSWORD);
+    await page.locator('button[type=submit]').click();
+    await page.waitForURL((u) => u.pathname !== '/login');
+  }
+
+  async function stateOf(): Promise<string> {
+    return page.getByTestId('case-state').first().innerText();
+  }
+
+  it('finds a point inside 第六网格 of 龙湖东岸社区 through the API as the community secretary', async () => {
+    await signInAs('community', DESKTOP);
+    await page.getByTestId('side-menu').waitFor();
+    expect(await page.getByTestId('side-menu').innerText()).toContain('事件办理');
+    const roots = await api<{ items: Unit[] }>('/api/units/roots');
+    const community = roots.items.find((u) => u.name === '龙湖东岸社区')!;
+    expect(community).toBeDefined();
+    const grids = await api<{ items: Unit[] }>(`/api/units/${community.id}/children`);
+    const grid = grids.items.find((u) => u.name === '第六网格');
+    expect(grid?.boundary, '第六网格 has a boundary').toBeTruthy();
+    // A point well inside: scan a lattice over the boundary's box for one whose neighbours are inside too.
+    const coords = JSON.stringify(grid!.boundary!.coordinates).match(/-?\d+\.?\d*/g)!.map(Number);
+    const lngs = coords.filter((_, i) => i % 2 === 0);
+    const lats = coords.filter((_, i) => i % 2 === 1);
+    const [x0, x1, y0, y1] = [Math.min(...lngs), Math.max(...lngs), Math.min(...lats), Math.max(...lats)];
+    const inside = (lng: number, lat: number) => inGeometry(lng, lat, grid!.boundary!);
+    const dx = (x1 - x0) / 20;
+    const dy = (y1 - y0) / 20;
+    // Of the lattice points whose neighbours are inside too, the one nearest the box's centre.
+    let best: { lng: number; lat: number } | null = null;
+    const distance = (p: { lng: number; lat: number }) => Math.hypot((p.lng - (x0 + x1) / 2) / dx, (p.lat - (y0 + y1) / 2) / dy);
+    for (let i = 2; i < 19; i++) {
+      for (let j = 2; j < 19; j++) {
+        const lng = x0 + dx * i;
+        const lat = y0 + dy * j;
+        const ok = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]].every(([a, b]) => inside(lng + a! * dx, lat + b! * dy));
+        if (ok && (!best || distance({ lng, lat }) < distance(best))) best = { lng, lat };
+      }
+    }
+    expect(best, 'a point inside 第六网格').not.toBeNull();
+    point = { lng: Number(best!.lng.toFixed(6)), lat: Number(best!.lat.toFixed(6)) };
+    expect(inside(point.lng, point.lat)).toBe(true);
+  });
+
+  it('the resident reports on the phone with the browser location; a double tap files once', async () => {
+    await browser.context.setGeolocation({ longitude: point.lng, latitude: point.lat, accuracy: 10 });
+    await browser.context.grantPermissions(['geolocation'], { origin: server.url });
+    await signInAs('resident', PHONE);
+    await page.goto(server.url + '/m/report');
+    const form = page.getByTestId('m-report-form');
+    await form.waitFor();
+    await poll(() => page.getByTestId('m-location-state').getAttribute('data-state')).toBe('located');
+    expect(await page.getByTestId('m-location-state').innerText()).toContain(String(point.lng));
+    await page.getByTestId('m-category').getByText('物业服务', { exact: true }).click();
+    await page.getByTestId('m-description').locator('textarea').fill(description);
+    await shot(page, 'phone-report');
+    // 390 px: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.getByTestId('m-report-submit').dblclick();
+    await page.waitForURL(/\/m\/cases\/\d+$/);
+    caseId = page.url().split('/').pop()!;
+    await page.getByTestId('m-case').waitFor();
+    caseNumber = await page.getByTestId('case-number').innerText();
+    expect(await stateOf()).toBe('待受理');
+    expect(await page.getByTestId('case-description').innerText()).toBe(description);
+    const mine = await api<{ items: { id: string; description: string }[]; total: number }>('/api/cases?list=reported_by_me');
+    expect(mine.items.filter((c) => c.description === description)).toHaveLength(1);
+    await shot(page, 'phone-reported');
+    await page.getByTestId('m-tab-cases').click();
+    await page.getByTestId('m-case-list').getByText(caseNumber).waitFor();
+    await shot(page, 'phone-my-cases');
+  });
+
+  it('the community secretary accepts and dispatches it to 第六网格 on the desktop case page', async () => {
+    await signInAs('community', DESKTOP);
+    await page.getByTestId('cases-badge').waitFor();
+    await page.getByTestId('side-menu').getByText('事件办理').click();
+    await page.getByTestId('case-table').getByText(caseNumber).waitFor();
+    expect(await page.getByTestId('tab-to_accept').innerText()).toMatch(/待受理\s*[1-9]/);
+    await shot(page, 'desktop-work-list');
+    await page.getByTestId('case-table').getByText(caseNumber).click();
+    await page.getByTestId('case-page').waitFor();
+    await page.getByTestId('case-map').locator('canvas').first().waitFor().catch((e: unknown) => {
+      throw new Error(`no map: ${String(e)}\n${pageErrors.join('\n')}\n${consoleErrors.join('\n')}`);
+    });
+    expect(pageErrors).toEqual([]);
+    expect(await page.getByTestId('case-reporter').innerText()).toContain('杨');
+
+    await page.getByTestId('action-accept').click();
+    await page.getByTestId('action-submit').click();
+    await poll(stateOf).toBe('待派遣');
+
+    await page.getByTestId('action-dispatch').click();
+    // Submitting without a unit names the field.
+    await page.getByTestId('action-submit').click();
+    await page.getByTestId('action-form').getByText('请填写此项').waitFor();
+    await page.locator('#unitId').click();
+    await page.locator('#unitId').fill('第六');
+    await page.locator('.ant-select-item-option[title="第六网格"]').click();
+    await page.getByTestId('action-form').locator('textarea').fill('请网格员尽快上门处理');
+    await shot(page, 'desktop-dispatch-form', { fullPage: false });
+    await page.getByTestId('action-submit').click();
+    await poll(stateOf).toBe('待接单');
+    await poll(() => page.getByTestId('work-orders').innerText()).toContain('第六网格');
+    expect(await page.getByTestId('case-timeline').innerText()).toContain('派单');
+    await shot(page, 'desktop-case-dispatched');
+  });
+
+  async function phoneAction(action: string, text?: string) {
+    await page.getByTestId(`action-${action}`).click();
+    const form = page.getByTestId('m-action-form');
+    await form.waitFor();
+    if (text) await form.locator('textarea').fill(text);
+    await page.getByTestId('m-action-submit').click();
+    await form.waitFor({ state: 'detached' });
+  }
+
+  it('the grid worker claims, feeds back and verifies on the phone', async () => {
+    await signInAs('grid', PHONE);
+    await page.goto(server.url + '/m/cases');
+    await page.getByTestId('m-case-list').getByText(caseNumber).click();
+    await page.getByTestId('m-case').waitFor();
+    await shot(page, 'phone-grid-case');
+    await phoneAction('claim');
+    await poll(stateOf).toBe('办理中');
+    await phoneAction('feed_back', '已联系物业清运，现场已清理干净');
+    await poll(stateOf).toBe('待核查');
+    await shot(page, 'phone-grid-fed-back');
+    await phoneAction('verify_pass', '现场核查已清理');
+    await poll(stateOf).toBe('待结案');
+  });
+
+  it('the community secretary closes it', async () => {
+    await signInAs('community', DESKTOP);
+    await page.goto(`${server.url}/cases/${caseId}`);
+    await page.getByTestId('action-close').click();
+    await page.getByTestId('action-submit').click();
+    await poll(stateOf).toBe('已结案');
+    await shot(page, 'desktop-closed');
+    // The page in English: states, actions and the timeline follow the language.
+    await page.getByTestId('language-switch').getByText('English').click();
+    await poll(stateOf).toBe('Closed');
+    await poll(() => page.getByTestId('case-timeline').innerText()).toContain('Dispatch');
+    await shot(page, 'desktop-closed-en');
+    await page.getByTestId('language-switch').getByText('中文').click();
+    await poll(stateOf).toBe('已结案');
+  });
+
+  it('the resident rates 不满意 on the phone: the case is reopened and back in the grid worker\'s list', async () => {
+    await signInAs('resident', PHONE);
+    await page.goto(`${server.url}/m/cases/${caseId}`);
+    await page.getByTestId('action-rate').click();
+    const form = page.getByTestId('m-action-form');
+    // Without a rating the form says so.
+    await page.getByTestId('m-action-submit').click();
+    await form.getByText('请选择满意度').waitFor();
+    await page.getByTestId('m-rating').getByText('不满意', { exact: true }).click();
+    expect(await form.getByText('请选择满意度').count()).toBe(0);
+    await form.locator('textarea').fill('楼下还有垃圾没清走');
+    await shot(page, 'phone-rate', { fullPage: false });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.getByTestId('m-action-submit').click();
+    await form.waitFor({ state: 'detached' });
+    await page.getByTestId('m-reopened').waitFor();
+    expect(await stateOf()).toBe('待接单');
+    expect(await page.getByTestId('case-timeline').innerText()).toContain('评价');
+    await shot(page, 'phone-reopened');
+
+    await signInAs('grid', PHONE);
+    await page.goto(server.url + '/m/cases');
+    await page.getByTestId('m-case-list').getByText(caseNumber).waitFor();
+    const item = page.getByTestId('m-case-item').filter({ hasText: caseNumber });
+    expect(await item.getByTestId('m-case-state').innerText()).toBe('待接单');
+    await shot(page, 'phone-grid-list-again');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(pageErrors).toEqual([]);
+  });
+});
