@@ -3,27 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { inGeometry } from '../../src/shared/geo.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** Wait until a value is right (the UI updates asynchronously). */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
 
-let shots = 0;
-/** Screenshots of this file: test-results/screenshots/c<nn>-<name>.png. */
-async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
-  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
-  shots += 1;
-  const file = path.join(SCREENSHOT_DIR, `c${String(shots).padStart(2, '0')}-${name}.png`);
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
-  return file;
-}
-
-async function clearOwnShots(): Promise<void> {
-  const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^c\d+-.*\.png$/.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
-}
+const { shot, clear: clearOwnShots } = screenshots('c');
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 860 };

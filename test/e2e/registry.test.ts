@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import { translate } from '../../src/shared/i18n/index.js';
 import { idCheckChar } from '../../src/shared/validation/id-number.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names. */
@@ -16,21 +16,7 @@ const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000,
 
 const XLSX_MAGIC = 'PK';
 
-let shots = 0;
-/** Screenshots of this file: test-results/screenshots/r<nn>-<name>.png. */
-async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
-  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
-  shots += 1;
-  const file = path.join(SCREENSHOT_DIR, `r${String(shots).padStart(2, '0')}-${name}.png`);
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
-  return file;
-}
-
-async function clearOwnShots(): Promise<void> {
-  const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^r\d+-.*\.png$/.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
-}
+const { shot, clear: clearOwnShots } = screenshots('r');
 
 /** An ID number of 湖北省武汉市汉阳区 (420105) with a correct GB 11643 check character. */
 function idNumber(birth: string, seq: string): string {

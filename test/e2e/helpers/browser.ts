@@ -46,28 +46,36 @@ export async function launchBrowser(opts: { locale?: string } = {}): Promise<Bro
   };
 }
 
-let shots = 0;
 
 /**
- * Save a screenshot as test-results/screenshots/<nn>-<name>.png: the whole page, or only the
- * viewport (`fullPage: false`) while a modal or drawer covers it.
+ * Screenshots of one test file: test-results/screenshots/<prefix><nn>-<name>.png, numbered in order.
+ * clear() removes that file's earlier ones and leaves the other files' (other prefixes) alone.
  */
-export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
-  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
-  shots += 1;
-  const file = path.join(SCREENSHOT_DIR, `${String(shots).padStart(2, '0')}-${name}.png`);
-  // Let animations (menus, modals, messages) settle.
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
-  return file;
+export function screenshots(prefix: string) {
+  let count = 0;
+  const mine = new RegExp(`^${prefix}\\d+-.*\\.png$`);
+  return {
+    async shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
+      await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+      count += 1;
+      const file = path.join(SCREENSHOT_DIR, `${prefix}${String(count).padStart(2, '0')}-${name}.png`);
+      // Let animations (menus, modals, messages) settle.
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
+      return file;
+    },
+    async clear(): Promise<void> {
+      const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
+      await Promise.all(names.filter((n) => mine.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
+      count = 0;
+    },
+  };
 }
 
-/** Remove this helper's earlier screenshots (<nn>-<name>.png); other test files' prefixed ones stay. */
-export async function clearScreenshots(): Promise<void> {
-  const names = await fs.readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^\d+-.*\.png$/.test(n)).map((n) => fs.rm(path.join(SCREENSHOT_DIR, n), { force: true })));
-  shots = 0;
-}
+const foundationShots = screenshots('');
+/** The foundation e2e's screenshots (<nn>-<name>.png). */
+export const screenshot = foundationShots.shot;
+export const clearScreenshots = foundationShots.clear;
 
 /** The current code of an authenticator app holding this base32 secret (RFC 6238, as the server). */
 export function totpCode(secretBase32: string, at = Date.now()): string {
