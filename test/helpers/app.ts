@@ -21,14 +21,17 @@ export class TestClock implements Clock {
   advanceMinutes(m: number) { this.advance(m * 60_000); }
 }
 
-/** A fresh database cloned from the migrated template; dropped by the returned function. */
-export async function cloneDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh database on the test server, cloned from the migrated template (or empty, with
+ * `{ empty: true }`); dropped by the returned function.
+ */
+export async function cloneDatabase(opts: { empty?: boolean } = {}): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = inject('adminUrl');
   const templateDb = inject('templateDb');
   const name = `linli_t_${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb}`);
+  await admin.query(opts.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${templateDb}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

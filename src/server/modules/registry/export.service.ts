@@ -170,16 +170,27 @@ async function tagFilter(db: Executor, actor: Actor, tags: string | undefined): 
   return { ids, sensitive: found.some((t) => t.sensitive) };
 }
 
-export async function exportResidents(ctx: AppContext, actor: Actor, audit: AuditContext, locale: Locale, q: ResidentsExportQuery): Promise<LedgerExport> {
-  const root = await subtreeOf(ctx.db, actor, q.unitId);
-  const tagged = await tagFilter(ctx.db, actor, q.tags);
-  const units = await unitsNear(ctx.db, actor, root);
-  let base = ctx.db.selectFrom('resident as r')
+/** The residents the caller may export under `root`, with their household, building and entrance. */
+function residentsBase(db: Executor, actor: Actor, root: string | null) {
+  return db.selectFrom('resident as r')
     .leftJoin('household as h', 'h.id', 'r.household_id')
     .leftJoin('building as b', 'b.id', 'h.building_id')
     .leftJoin('entrance as e', 'e.id', 'h.entrance_id')
     .where(inScope(actor, P.export, 'r.unit_path'))
     .where(under('r.unit_path', root));
+}
+
+/** Rows of a residents ledger, and how many of them carry personal data the exporter may see in full. */
+async function countResidents(trx: Trx, actor: Actor, base: ReturnType<typeof residentsBase>) {
+  const c = await first(trx, base.select(countWithFull(inScope(actor, P.reveal, 'r.unit_path'), 'r.id_number_enc IS NOT NULL OR r.phone_enc IS NOT NULL')));
+  return { rows: Number(c.n), fullValueRows: Number(c.full) };
+}
+
+export async function exportResidents(ctx: AppContext, actor: Actor, audit: AuditContext, locale: Locale, q: ResidentsExportQuery): Promise<LedgerExport> {
+  const root = await subtreeOf(ctx.db, actor, q.unitId);
+  const tagged = await tagFilter(ctx.db, actor, q.tags);
+  const units = await unitsNear(ctx.db, actor, root);
+  let base = residentsBase(ctx.db, actor, root);
   if (q.status !== 'all') base = base.where('r.status', '=', q.status);
   for (const tagId of tagged.ids) {
     base = base.where(sql<boolean>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`);
@@ -205,10 +216,7 @@ export async function exportResidents(ctx: AppContext, actor: Actor, audit: Audi
     columns,
     filters: { ...(q.unitId ? { unitId: q.unitId } : {}), ...(q.tags ? { tags: q.tags } : {}), status: q.status },
     auditPath: root ?? actor.unitPath,
-    count: async (trx) => {
-      const c = await first(trx, base.select(countWithFull(inScope(actor, P.reveal, 'r.unit_path'), 'r.id_number_enc IS NOT NULL OR r.phone_enc IS NOT NULL')));
-      return { rows: Number(c.n), fullValueRows: Number(c.full) };
-    },
+    count: (trx) => countResidents(trx, actor, base),
     query,
     cells: async (trx, rows) => {
       const tags = await tagsOf(trx, 'resident_tag', rows.map((r) => r.id));
@@ -265,12 +273,7 @@ export async function exportSpecialGroups(ctx: AppContext, actor: Actor, audit: 
   const workers = await gridWorkers(ctx.db, actor, root);
   const today = ctx.clock.now();
   const sensitiveScope = inScope(actor, P.sensitiveTags, 'r.unit_path');
-  const base = ctx.db.selectFrom('resident as r')
-    .leftJoin('household as h', 'h.id', 'r.household_id')
-    .leftJoin('building as b', 'b.id', 'h.building_id')
-    .leftJoin('entrance as e', 'e.id', 'h.entrance_id')
-    .where(inScope(actor, P.export, 'r.unit_path'))
-    .where(under('r.unit_path', root))
+  const base = residentsBase(ctx.db, actor, root)
     .where('r.status', '=', 'active')
     // Sensitive groups (disability, low income) only where the caller may see them.
     .where(sql<boolean>`EXISTS (SELECT 1 FROM resident_tag rt JOIN care_tag t ON t.id = rt.tag_id
@@ -293,10 +296,7 @@ export async function exportSpecialGroups(ctx: AppContext, actor: Actor, audit: 
     ],
     filters: q.unitId ? { unitId: q.unitId } : {},
     auditPath: root ?? actor.unitPath,
-    count: async (trx) => {
-      const c = await first(trx, base.select(countWithFull(inScope(actor, P.reveal, 'r.unit_path'), 'r.id_number_enc IS NOT NULL OR r.phone_enc IS NOT NULL')));
-      return { rows: Number(c.n), fullValueRows: Number(c.full) };
-    },
+    count: (trx) => countResidents(trx, actor, base),
     query,
     cells: async (trx, rows) => {
       const tags = await tagsOf(trx, 'resident_tag', rows.map((r) => r.id));
