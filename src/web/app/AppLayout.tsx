@@ -61,7 +61,7 @@ export function AppLayout() {
   const isCollapsed = collapsed ?? narrow;
   const logout = useLogout();
 
-  const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, enabled: seesCases(me), refetchInterval: 60_000 });
+  const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, enabled: seesCases(me) });
   const badge = (path: string) => (path === '/cases' && counts.data ? workCount(me, counts.data) : 0);
   const items: MenuProps['items'] = NAV.filter((n) => n.allowed(me)).map((n) => ({
     key: n.path,
