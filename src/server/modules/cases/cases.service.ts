@@ -141,50 +141,7 @@ export async function reportCase(
       if (!placed.grid) throw invalid('lng', 'case.not_in_grid');
       if (!actor.can(P.report, placed.grid.path)) throw invalid('lng', 'case.outside_report_scope');
       const grid = (await Q.unitById(trx, placed.grid.id))!;
-      const handling = category.default_level === 'grid' ? grid : await Q.ancestorAt(trx, grid.path, category.default_level);
-      if (!handling) throw invalid('categoryCode', 'case.category_unknown');
-      const now = ctx.clock.now();
-      const number = await nextNumber(trx, grid.path, now);
-      const phone = input.reporterPhone || null;
-      const { id } = await trx.insertInto('cases').values({
-        number,
-        category_id: category.id,
-        description: input.description,
-        source,
-        urgency: input.urgency,
-        state: 'reported',
-        lng: input.lng,
-        lat: input.lat,
-        address: input.address || null,
-        unit_id: grid.id, unit_path: grid.path, region_code: grid.region_code,
-        handling_unit_id: handling.id, handling_path: handling.path, handling_level: handling.level as Level,
-        reporter_user_id: actor.userId,
-        reporter_name: input.reporterName ?? actor.displayName,
-        reporter_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
-        reporter_phone_hash: phone ? ctx.cipher.blindIndex(phoneDigits(phone)) : null,
-        ...stageClock(category, input.urgency, 'accept', now),
-        hotline_order_no: input.hotlineOrderNo ?? null,
-        hotline_deadline: input.hotlineDeadline ? new Date(input.hotlineDeadline) : null,
-        idempotency_key: idempotencyKey,
-        request_hash: hash,
-        created_at: now,
-        updated_at: now,
-      }).returning('id').executeTakeFirstOrThrow();
-      await trx.insertInto('case_event').values({
-        case_id: id, occurred_at: now, actor_id: actor.userId, actor_name: actor.displayName, action: 'report',
-        from_state: null, to_state: 'reported', note: null,
-        detail: JSON.stringify({ source, urgency: input.urgency, category: category.code, handlingLevel: handling.level }),
-      }).execute();
-      await writeAudit(trx, audit, {
-        action: 'case.report', resourceType: 'case', resourceId: id, unitPath: grid.path,
-        detail: { number, source, category: category.code, urgency: input.urgency },
-      });
-      const notifications = await notifyStep(trx, ctx, {
-        caseId: id, number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
-        handlingPath: handling.path, handlingLevel: handling.level, gridPath: grid.path, reporterId: actor.userId,
-        stage: 'accept', reopenCount: 0, detail: {},
-      });
-      return { id, notifications };
+      return recordReport(trx, ctx, actor, audit, { input, source, category, place: grid, idempotencyKey, requestHash: hash });
     });
     await deliverQuietly(ctx, stored.notifications);
     return { id: stored.id, replayed: false };
@@ -196,6 +153,74 @@ export async function reportCase(
     }
     throw e;
   }
+}
+
+/** A report whose place and category are settled: what every intake (the API, 12345 import, Open311) stores. */
+export interface SettledReport {
+  input: ReportCaseInput;
+  source: Q.CaseRow['source'];
+  category: Q.CategoryRow;
+  /** Where it happened: a grid, or a community or street when the place is known only that far. */
+  place: Q.UnitRef;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+  /** Extra facts for the timeline's report step (e.g. the hotline's receiving time). */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Store a settled report inside the caller's transaction: number, case row at its category's default
+ * level (小事不出网格: the grid; a place above that level handles it itself), the accept stage's clock,
+ * the timeline's first step, the audit row and the notifications to deliver after commit.
+ */
+export async function recordReport(
+  trx: Trx, ctx: AppContext, actor: Actor, audit: AuditContext, r: SettledReport,
+): Promise<{ id: string; number: string; notifications: Awaited<ReturnType<typeof notifyStep>> }> {
+  const { input, source, category, place } = r;
+  const handling = place.level === category.default_level ? place
+    : (await Q.ancestorAt(trx, place.path, category.default_level)) ?? place;
+  const now = ctx.clock.now();
+  const number = await nextNumber(trx, place.path, now);
+  const phone = input.reporterPhone || null;
+  const { id } = await trx.insertInto('cases').values({
+    number,
+    category_id: category.id,
+    description: input.description,
+    source,
+    urgency: input.urgency,
+    state: 'reported',
+    lng: input.lng,
+    lat: input.lat,
+    address: input.address || null,
+    unit_id: place.id, unit_path: place.path, region_code: place.region_code,
+    handling_unit_id: handling.id, handling_path: handling.path, handling_level: handling.level as Level,
+    reporter_user_id: actor.userId,
+    reporter_name: input.reporterName ?? actor.displayName,
+    reporter_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
+    reporter_phone_hash: phone ? ctx.cipher.blindIndex(phoneDigits(phone)) : null,
+    ...stageClock(category, input.urgency, 'accept', now),
+    hotline_order_no: input.hotlineOrderNo ?? null,
+    hotline_deadline: input.hotlineDeadline ? new Date(input.hotlineDeadline) : null,
+    idempotency_key: r.idempotencyKey ?? null,
+    request_hash: r.requestHash ?? null,
+    created_at: now,
+    updated_at: now,
+  }).returning('id').executeTakeFirstOrThrow();
+  await trx.insertInto('case_event').values({
+    case_id: id, occurred_at: now, actor_id: actor.userId, actor_name: actor.displayName, action: 'report',
+    from_state: null, to_state: 'reported', note: null,
+    detail: JSON.stringify({ source, urgency: input.urgency, category: category.code, handlingLevel: handling.level, ...r.detail }),
+  }).execute();
+  await writeAudit(trx, audit, {
+    action: 'case.report', resourceType: 'case', resourceId: id, unitPath: place.path,
+    detail: { number, source, category: category.code, urgency: input.urgency, ...(input.hotlineOrderNo ? { hotlineOrderNo: input.hotlineOrderNo } : {}) },
+  });
+  const notifications = await notifyStep(trx, ctx, {
+    caseId: id, number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
+    handlingPath: handling.path, handlingLevel: handling.level, gridPath: place.path, reporterId: actor.userId,
+    stage: 'accept', reopenCount: 0, detail: {},
+  });
+  return { id, number, notifications };
 }
 
 // ——— Steps of the loop ———
