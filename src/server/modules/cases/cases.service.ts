@@ -101,7 +101,7 @@ async function nextNumber(trx: Trx, gridPath: string, now: Date): Promise<string
   return `${prefix}-${day.replaceAll('-', '')}-${String(row.last).padStart(4, '0')}`;
 }
 
-function isUniqueViolation(e: unknown, constraint: string): boolean {
+export function isUniqueViolation(e: unknown, constraint: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === '23505'
     && (e as { constraint?: string }).constraint === constraint;
 }
@@ -150,6 +150,10 @@ export async function reportCase(
     if (isUniqueViolation(e, 'cases_idempotency_unique')) {
       const after = await replay();
       if (after) return after;
+    }
+    // One 12345 order is one case (the unique index comes with the hotline import).
+    if (isUniqueViolation(e, 'cases_hotline_order_unique')) {
+      throw conflict('hotline_order_taken', 'case.hotline_order_taken', { orderNo: input.hotlineOrderNo ?? '' }, 'hotlineOrderNo');
     }
     throw e;
   }
