@@ -16,6 +16,11 @@ Commands:
       [--password <pw>]       (asked for on standard input when left out)
   reset-password              Set a new password (and lift a lockout)
       --username <name> [--password <pw>]
+  open311-partner             Register an Open311 partner reporting into a unit's area; prints its api key once
+      --name <partner name> --unit <unit code>
+  open311-partners            List the Open311 partners
+  open311-revoke              Stop a partner's api key at once
+      --id <partner id>
   help                        Show this text
 
 Environment: PORT (3000), HOST (127.0.0.1), LINLI_DATA_DIR (./data), DATABASE_URL (embedded when unset);
@@ -35,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     options: {
       username: { type: 'string' }, name: { type: 'string' }, unit: { type: 'string' },
-      role: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      role: { type: 'string' }, password: { type: 'string' }, id: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
@@ -96,6 +101,46 @@ async function main(argv: string[]): Promise<number> {
       return withContext(config, async (ctx) => {
         await resetPasswordFromCli(ctx, values.username!, password);
         console.log(`New password set for ${values.username}; any lockout is lifted and their sessions ended`);
+        return 0;
+      });
+    }
+    case 'open311-partner': {
+      if (!values.name || !values.unit) {
+        console.error('open311-partner needs --name and --unit (a unit code)');
+        return 2;
+      }
+      const { withContext } = await import('./serve.js');
+      const { createPartnerFromCli } = await import('./modules/open311/open311.cli.js');
+      return withContext(config, async (ctx) => {
+        const p = await createPartnerFromCli(ctx, values.name!, values.unit!);
+        console.log(`Open311 partner ${p.partnerId} "${values.name}" reports into ${p.unitName} (${values.unit}).`);
+        console.log(`api_key: ${p.apiKey}`);
+        console.log('Give this key to the partner now: only its hash is kept, it cannot be shown again.');
+        return 0;
+      });
+    }
+    case 'open311-partners': {
+      const { withContext } = await import('./serve.js');
+      const { listPartners } = await import('./modules/open311/open311.cli.js');
+      return withContext(config, async (ctx) => {
+        const rows = await listPartners(ctx);
+        if (rows.length === 0) console.log('No Open311 partners yet (add one with open311-partner).');
+        for (const r of rows) {
+          console.log(`${r.id}\t${r.is_active ? 'active ' : 'revoked'}\t${r.name}\t${r.unit_name} (${r.unit_code})\t${r.requests} requests\tsince ${r.created_at.toISOString().slice(0, 10)}`);
+        }
+        return 0;
+      });
+    }
+    case 'open311-revoke': {
+      if (!values.id) {
+        console.error('open311-revoke needs --id (see open311-partners)');
+        return 2;
+      }
+      const { withContext } = await import('./serve.js');
+      const { revokePartner } = await import('./modules/open311/open311.cli.js');
+      return withContext(config, async (ctx) => {
+        const name = await revokePartner(ctx, values.id!);
+        console.log(`The api key of "${name}" no longer works.`);
         return 0;
       });
     }

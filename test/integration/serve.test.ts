@@ -146,7 +146,7 @@ describe('linli command line', () => {
   it('--help lists the commands; an unknown command exits 2', async () => {
     const help = await run(['--help'], childEnv({}));
     expect(help.code).toBe(0);
-    for (const cmd of ['serve', 'migrate', 'seed-demo', 'create-user', 'reset-password']) expect(help.stdout).toContain(cmd);
+    for (const cmd of ['serve', 'migrate', 'seed-demo', 'create-user', 'reset-password', 'open311-partner', 'open311-revoke']) expect(help.stdout).toContain(cmd);
     expect((await run([], childEnv({}))).stdout).toContain('create-user');
     const unknown = await run(['frobnicate'], childEnv({}));
     expect(unknown.code).toBe(2);
@@ -221,6 +221,20 @@ describe('linli command line', () => {
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('No account nobody');
 
+    // An Open311 partner for 龙湖东岸社区, its key printed once; a second one revoked at once.
+    const partner = await run(['open311-partner', '--name', '市民服务平台', '--unit', '420105013007'], env);
+    expect(partner.stderr).toBe('');
+    expect(partner.code).toBe(0);
+    const apiKey = /api_key: (\S+)/.exec(partner.stdout)![1]!;
+    expect(apiKey.length).toBeGreaterThan(30);
+    const revoked = /partner (\d+)/.exec((await run(['open311-partner', '--name', '旧平台', '--unit', '420105013007'], env)).stdout)![1]!;
+    expect((await run(['open311-revoke', '--id', revoked], env)).stdout).toContain('旧平台');
+    const partners = await run(['open311-partners'], env);
+    expect(partners.stdout).toMatch(/active\s+市民服务平台\s+龙湖东岸社区/);
+    expect(partners.stdout).toMatch(/revoked\s+旧平台/);
+    expect((await run(['open311-partner', '--name', 'x', '--unit', '999999'], env)).stderr).toContain('No unit has the code 999999');
+    expect((await run(['open311-revoke', '--id', '99999'], env)).code).toBe(1);
+
     // Second start: nothing is seeded again, the street and the account are there.
     const second = await serve(env);
     expect(second.output()).not.toMatch(/seeding/i);
@@ -238,6 +252,16 @@ describe('linli command line', () => {
     const d = new Http(second.url);
     await d.login('district', DEMO_PASSWORD);
     expect((await d.request('GET', '/api/units/roots')).json().items).toHaveLength(1);
+    // The partner's key works over Open311; the revoked one does not.
+    const services = await fetch(`${second.url}/api/open311/v2/services.json`);
+    expect(services.status).toBe(200);
+    const code = ((await services.json()) as { service_code: string }[])[0]!.service_code;
+    const post = (key: string) => fetch(`${second.url}/api/open311/v2/requests.json`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ api_key: key, service_code: code, lat: '30.5430', long: '114.2270', description: '路灯不亮' }).toString(),
+    });
+    expect((await post(apiKey)).status).toBe(200);
+    expect((await post('not-a-key')).status).toBe(403);
     expect(await second.stop()).toBe(0);
 
     // seed-demo refuses a database that is not empty.
