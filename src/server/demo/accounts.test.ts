@@ -27,8 +27,8 @@ describe('demo accounts', () => {
   });
 
   it('summarises the counts', () => {
-    expect(summarize({ districts: 1, streets: 11, communities: 118, grids: 16, microgrids: 32, buildings: 130, entrances: 163, households: 2963, residents: 7099, accounts: 12 }))
-      .toBe('1 district, 11 streets, 118 communities, 16 grids, 32 micro-grids, 130 buildings, 163 entrances, 2 963 households, 7 099 residents, 12 accounts');
+    expect(summarize({ districts: 1, streets: 11, communities: 118, grids: 16, microgrids: 32, buildings: 130, entrances: 163, households: 2963, residents: 7099, accounts: 12, cases: 231 }))
+      .toBe('1 district, 11 streets, 118 communities, 16 grids, 32 micro-grids, 130 buildings, 163 entrances, 2 963 households, 7 099 residents, 12 accounts, 231 cases');
   });
 
   it('writes the accounts file for its owner only, and reads it back', async () => {
@@ -38,7 +38,7 @@ describe('demo accounts', () => {
       const result: DemoResult = {
         summary: 's', password: 'pw-Secret-1',
         accounts: [{ username: 'grid', role: 'grid_worker', displayName: '黄艳娇', unit: '龙湖东岸社区 第六网格', unitCode: '420105013007006', mfa: false }],
-        counts: { districts: 1, streets: 0, communities: 0, grids: 0, microgrids: 0, buildings: 0, entrances: 0, households: 0, residents: 0, accounts: 1 },
+        counts: { districts: 1, streets: 0, communities: 0, grids: 0, microgrids: 0, buildings: 0, entrances: 0, households: 0, residents: 0, accounts: 1, cases: 0 },
       };
       const file = await writeDemoAccounts({ dataDir }, result);
       await writeDemoAccounts({ dataDir }, result); // replacing works too
@@ -58,7 +58,7 @@ describe('demo accounts', () => {
         { username: 'admin', role: 'system_admin', displayName: '系统管理员', unit: '汉阳区', unitCode: '420105000000', mfa: true },
         { username: 'grid', role: 'grid_worker', displayName: '黄艳娇', unit: '龙湖东岸社区 第六网格', unitCode: '420105013007006', mfa: false },
       ],
-      counts: { districts: 1, streets: 0, communities: 0, grids: 0, microgrids: 0, buildings: 0, entrances: 0, households: 0, residents: 0, accounts: 2 },
+      counts: { districts: 1, streets: 0, communities: 0, grids: 0, microgrids: 0, buildings: 0, entrances: 0, households: 0, residents: 0, accounts: 2, cases: 0 },
     });
     expect(text).toContain('Demo accounts (password: abcd-EFGH-2345-wxyz)');
     expect(text).toMatch(/admin \*\s+System administrator 系统管理员\s+汉阳区/);

@@ -73,6 +73,8 @@ export type DemoAccount = z.infer<typeof DemoAccount>;
 export const DemoCounts = z.object({
   districts: z.number(), streets: z.number(), communities: z.number(), grids: z.number(), microgrids: z.number(),
   buildings: z.number(), entrances: z.number(), households: z.number(), residents: z.number(), accounts: z.number(),
+  /** Absent in the accounts file of an install seeded before cases were. */
+  cases: z.number().default(0),
 });
 export type DemoCounts = z.infer<typeof DemoCounts>;
 
@@ -97,7 +99,7 @@ export function summarize(c: DemoCounts): string {
     n(c.districts, 'district', 'districts'), n(c.streets, 'street', 'streets'), n(c.communities, 'community', 'communities'),
     n(c.grids, 'grid', 'grids'), n(c.microgrids, 'micro-grid', 'micro-grids'), n(c.buildings, 'building', 'buildings'),
     n(c.entrances, 'entrance', 'entrances'), n(c.households, 'household', 'households'), n(c.residents, 'resident', 'residents'),
-    n(c.accounts, 'account', 'accounts'),
+    n(c.accounts, 'account', 'accounts'), n(c.cases, 'case', 'cases'),
   ].join(', ');
 }
 

@@ -192,7 +192,60 @@ describe('the demo seed', () => {
     const before = await count(sql`SELECT count(*) AS n FROM resident`);
     expect(await seedDemo(t.ctx)).toBeNull();
     expect(await count(sql`SELECT count(*) AS n FROM resident`)).toBe(before);
-    expect(await count(sql`SELECT count(*) AS n FROM app_user`)).toBe(12);
+    // The 12 demo accounts and the one that records the history's steps (it cannot sign in).
+    expect(await count(sql`SELECT count(*) AS n FROM app_user`)).toBe(13);
+    expect(await count(sql`SELECT count(*) AS n FROM app_user WHERE is_active`)).toBe(12);
+  });
+
+  it('seeds half a year of cases whose rows agree with their timelines and work orders', async () => {
+    expect(seeded.counts.cases).toBeGreaterThan(150);
+    expect(await count(sql`SELECT count(*) AS n FROM cases`)).toBe(seeded.counts.cases);
+    // The state is the last step's; the version counts the steps; steps are in time order.
+    const mismatched = await count(sql`
+      SELECT count(*) AS n FROM cases c
+      JOIN LATERAL (SELECT to_state FROM case_event e WHERE e.case_id = c.id ORDER BY occurred_at DESC, id DESC LIMIT 1) last ON true
+      WHERE last.to_state <> c.state
+         OR c.version <> (SELECT count(*) FROM case_event e WHERE e.case_id = c.id)
+         OR c.created_at <> (SELECT min(occurred_at) FROM case_event e WHERE e.case_id = c.id)`);
+    expect(mismatched).toBe(0);
+    // Open cases have a running stage clock; closed ones a closing time; numbers are unique and continue.
+    expect(await count(sql`SELECT count(*) AS n FROM cases WHERE state IN ('reported','accepted','dispatched','in_progress','handled','verified') AND (stage IS NULL OR stage_deadline IS NULL)`)).toBe(0);
+    expect(await count(sql`SELECT count(*) AS n FROM cases WHERE state = 'closed' AND closed_at IS NULL`)).toBe(0);
+    expect(await count(sql`SELECT count(*) AS n FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_number_counter k WHERE c.number LIKE k.prefix || '-' || to_char(k.day, 'YYYYMMDD') || '-%' AND k.last >= substring(c.number from '[0-9]+$')::int)`)).toBe(0);
+    // Every open work order belongs to a case in the handle stage.
+    expect(await count(sql`SELECT count(*) AS n FROM work_order w JOIN cases c ON c.id = w.case_id WHERE w.state IN ('dispatched','claimed') AND c.state NOT IN ('dispatched','in_progress')`)).toBe(0);
+    const states = Object.fromEntries((await sql<{ state: string; n: string }>`SELECT state, count(*) AS n FROM cases GROUP BY state`.execute(t.db)).rows.map((r) => [r.state, Number(r.n)]));
+    expect(states.closed).toBeGreaterThan(100);
+    const longhuClosed = await count(sql`SELECT count(*) AS n FROM cases c JOIN unit u ON u.code = '420105013007' WHERE c.unit_path <@ u.path AND c.state = 'closed'`);
+    expect(longhuClosed).toBeGreaterThanOrEqual(30);
+    expect(await count(sql`SELECT count(*) AS n FROM cases WHERE rating IS NOT NULL`)).toBeGreaterThan(10);
+    expect(await count(sql`SELECT count(*) AS n FROM cases WHERE hotline_order_no IS NOT NULL`)).toBeGreaterThan(10);
+  });
+
+  it('gives the demo accounts something in their work lists, and the department handler its department', async () => {
+    const signIn = async (username: string) => {
+      const c = new Client(t.app);
+      expect((await c.login(username, seeded.password)).json().status).toBe('ok');
+      return c;
+    };
+    const community = await signIn('community');
+    const all = (await community.get('/api/cases?limit=1')).json();
+    expect(all.total).toBeGreaterThan(60);
+    const grid = await signIn('grid');
+    const mine = (await grid.get('/api/cases?list=all&limit=200')).json();
+    expect(mine.items.length).toBeGreaterThan(5);
+    // Only the worker's own grid.
+    expect(mine.items.every((c: { unit: { code: string } }) => c.unit.code === '420105013007006')).toBe(true);
+    const detail = (await grid.get(`/api/cases/${mine.items[0].id}`)).json();
+    expect(detail.timeline.length).toBeGreaterThan(0);
+    const resident = await signIn('resident');
+    expect((await resident.get('/api/cases?list=reported_by_me')).json().total).toBeGreaterThan(0);
+    const member = await t.db.selectFrom('department_member as m').innerJoin('department as d', 'd.id', 'm.department_id')
+      .innerJoin('app_user as a', 'a.id', 'm.user_id').select(['d.code', 'a.username']).execute();
+    expect(member).toEqual([{ code: 'urban_management', username: 'department' }]);
+    const department = await signIn('department');
+    const sent = (await department.get('/api/cases?limit=200')).json();
+    expect(sent.total).toBeGreaterThan(0);
   });
 
   it('takes a few seconds', () => {

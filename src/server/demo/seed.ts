@@ -16,6 +16,8 @@ import {
 import { readDistrictDivisions } from './divisions.js';
 import { demoCareTags } from './care-tags.js';
 import { nameKeys } from '../modules/registry/pinyin.js';
+import { seedDemoCases } from './cases.js';
+import { addDepartmentMember, ensureStandardDepartments, STANDARD_DEPARTMENTS } from '../modules/cases/departments.service.js';
 import { countPlan, planDetailedCommunities, type PlannedCommunity, type PlannedMicrogrid } from './plan.js';
 
 /**
@@ -192,9 +194,10 @@ async function seedInTransaction(
   await insertRegistry(trx, ctx.cipher, microgrids);
 
   const accounts: DemoAccount[] = [];
+  const accountIds: Record<string, string> = {};
   for (const a of DEMO_ACCOUNTS) {
     const unit = placeOf(a.place, byCode, plan);
-    await insertUser(trx, ctx, {
+    accountIds[a.username] = await insertUser(trx, ctx, {
       username: a.username, displayName: a.displayName, password, unitId: unit.id, bindings: [{ role: a.role, unitId: unit.id }],
     });
     accounts.push({
@@ -203,8 +206,20 @@ async function seedInTransaction(
     });
   }
 
+  // The district's functional departments; the demo department handler works for urban management.
+  const departmentIds = await ensureStandardDepartments(trx, district);
+  await addDepartmentMember(trx, departmentIds.urban_management!, accountIds.department!);
+  const departments = Object.fromEntries(STANDARD_DEPARTMENTS.map((d) => [d.code, { id: departmentIds[d.code]!, name: d.zh }]));
+  // Half a year of cases. Steps by people without a demo account are recorded under an account that cannot sign in.
+  const { id: history } = await trx.insertInto('app_user').values({
+    username: 'demo-history', display_name: '历史数据', password_hash: '!demo-history',
+    unit_id: district.id, unit_path: district.path, region_code: district.region_code, is_active: false,
+  }).returning('id').executeTakeFirstOrThrow();
+  const cases = await seedDemoCases(trx, ctx, { byUsername: accountIds, history }, departments,
+    { community: '420105013007', workerGrids: { 6: 'grid', 2: 'grid2' } }, ctx.clock.now());
+
   const planned = countPlan(plan);
-  const counts: DemoCounts = { districts: 1, streets, communities, ...planned, accounts: accounts.length };
+  const counts: DemoCounts = { districts: 1, streets, communities, ...planned, accounts: accounts.length, cases };
   await writeAudit(trx, { actorId: null, actorUsername: 'seed', ip: null }, {
     action: 'demo.seed', resourceType: 'unit', resourceId: district.id, unitPath: district.path,
     detail: { district: district.code, ...counts },
