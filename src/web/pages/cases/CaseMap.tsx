@@ -4,6 +4,10 @@ import { GeoComponent, TooltipComponent } from 'echarts/components';
 import { ScatterChart, EffectScatterChart } from 'echarts/charts';
 import { echarts } from '../../components/EChart.js';
 import { unitsApi, type UnitView } from '../../api/units.js';
+import { http } from '../../api/client.js';
+
+/** What the map draws of a unit. */
+export type MapUnit = Pick<UnitView, 'id' | 'name' | 'boundary'> & { updatedAt?: string };
 
 echarts.use([GeoComponent, ScatterChart, EffectScatterChart, TooltipComponent]);
 
@@ -32,9 +36,22 @@ export function useGridArea(unitId: string | undefined) {
   });
 }
 
+/**
+ * The area the caller may report in (their grid, or their community and its grids), from
+ * /api/cases/report-area: residents, who cannot browse the hierarchy, see their own grid too.
+ */
+export function useReportArea(enabled: boolean) {
+  return useQuery({
+    queryKey: ['cases', 'report-area'],
+    enabled,
+    staleTime: 300_000,
+    queryFn: () => http.get<{ focus: MapUnit; around: MapUnit[] }>('/api/cases/report-area'),
+  });
+}
+
 interface Props {
-  focus: UnitView | null;
-  around?: UnitView[];
+  focus: MapUnit | null;
+  around?: MapUnit[];
   point?: { lng: number; lat: number } | null;
   /** Clicking the map picks a point there. */
   onPick?: (p: { lng: number; lat: number }) => void;
@@ -52,7 +69,7 @@ export function CaseMap({ focus, around = [], point, onPick, height = 260, ...re
   const option = useMemo(() => {
     const units = [...(focus?.boundary ? [focus] : []), ...around.filter((u) => u.boundary)];
     if (units.length === 0) return null;
-    const name = `case-area-${units.map((u) => `${u.id}@${u.updatedAt}`).join(',')}`;
+    const name = `case-area-${units.map((u) => `${u.id}@${u.updatedAt ?? JSON.stringify(u.boundary).length}`).join(',')}`;
     echarts.registerMap(name, {
       type: 'FeatureCollection',
       features: units.map((u) => ({ type: 'Feature', properties: { name: u.id }, geometry: u.boundary })),
