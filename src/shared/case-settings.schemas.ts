@@ -98,3 +98,7 @@ export type UpdateDepartmentInput = z.infer<typeof UpdateDepartmentInput>;
 export const DepartmentMember = z.object({ userId: z.string(), username: z.string(), displayName: z.string(), unitName: z.string(), isActive: z.boolean() });
 export const DepartmentMemberList = z.object({ items: z.array(DepartmentMember) });
 export const AddMemberInput = z.strictObject({ userId: Id });
+/** Department handler accounts in scope that could join a department (matching `q` by username or name). */
+export const MemberCandidateQuery = z.strictObject({ q: z.string().trim().max(64).optional() });
+export const MemberCandidate = DepartmentMember.extend({ isMember: z.boolean() });
+export const MemberCandidateList = z.object({ items: z.array(MemberCandidate) });

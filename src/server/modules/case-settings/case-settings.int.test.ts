@@ -130,6 +130,24 @@ describe('departments', () => {
     expect((await auditRows('department.member_remove')).length).toBe(1);
   });
 
+  it('offers the department handler accounts in scope as candidates, marking the members', async () => {
+    const d = (await ok(await streetA.get('/api/case-settings/departments'))).items[0]!;
+    expect((await comm.get(`/api/case-settings/departments/${d.id}/candidates`)).statusCode).toBe(403);
+    expect((await streetA.get(`/api/case-settings/departments/${d.id}/candidates?q=${'x'.repeat(65)}`)).statusCode).toBe(400);
+    const districtDept = (await ok(await district.get('/api/case-settings/departments'))).items.find((x: any) => x.unit.level === 'district')!;
+    expect((await streetA.get(`/api/case-settings/departments/${districtDept.id}/candidates`)).statusCode).toBe(404);
+    // The street sees its own handler (not the other street's, not the grid worker).
+    const before = (await ok(await streetA.get(`/api/case-settings/departments/${d.id}/candidates`))).items;
+    expect(before).toEqual([{ userId: handlerA, username: 'handlerA', displayName: 'handlerA', unitName: expect.any(String), isActive: true, isMember: false }]);
+    await ok(await streetA.post(`/api/case-settings/departments/${d.id}/members`, { userId: handlerA }), 204);
+    expect((await ok(await streetA.get(`/api/case-settings/departments/${d.id}/candidates?q=HANDLERa`))).items[0]).toMatchObject({ username: 'handlerA', isMember: true });
+    expect((await ok(await streetA.get(`/api/case-settings/departments/${d.id}/candidates?q=%25`))).items).toEqual([]);
+    // The district sees both streets' handlers.
+    const all = (await ok(await district.get(`/api/case-settings/departments/${districtDept.id}/candidates?q=handler`))).items;
+    expect(all.map((c: any) => c.username)).toEqual(['handlerA', 'handlerB']);
+    await ok(await streetA.delete(`/api/case-settings/departments/${d.id}/members/${handlerA}`), 204);
+  });
+
   it('a department with open work orders cannot be deactivated', async () => {
     const dept = (await ok(await district.get('/api/case-settings/departments'))).items.find((x: any) => x.code === 'housing' && x.unit.level === 'district')!;
     const c = await t.db.insertInto('case_category').values({

@@ -60,3 +60,19 @@ export function handlerAccountInScope(db: Executor, actor: Actor, userId: string
     .select((eb) => eb.exists(eb.selectFrom('role_binding as b').whereRef('b.user_id', '=', 'a.id').where('b.role', '=', 'department_handler').select('b.id')).as('is_handler'))
     .executeTakeFirst();
 }
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
+
+/** Accounts in the caller's scope holding the department handler role, matching `q`: who may join a department. */
+export function handlerCandidates(db: Executor, actor: Actor, departmentId: string, q: string | undefined) {
+  let query = db.selectFrom('app_user as a').innerJoin('unit as u', 'u.id', 'a.unit_id')
+    .select(['a.id', 'a.username', 'a.display_name', 'a.is_active', 'u.name as unit_name'])
+    .select((eb) => eb.exists(eb.selectFrom('department_member as m').whereRef('m.user_id', '=', 'a.id').where('m.department_id', '=', departmentId).select('m.user_id')).as('is_member'))
+    .where(inScope(actor, P.manageDepartments, 'a.unit_path'))
+    .where((eb) => eb.exists(eb.selectFrom('role_binding as b').whereRef('b.user_id', '=', 'a.id').where('b.role', '=', 'department_handler').select('b.id')));
+  if (q) {
+    const like = `%${escapeLike(q)}%`;
+    query = query.where((eb) => eb.or([eb('a.username', 'ilike', like), eb('a.display_name', 'ilike', like)]));
+  }
+  return query.orderBy('a.username').limit(20).execute();
+}

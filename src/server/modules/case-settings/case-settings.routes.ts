@@ -99,6 +99,17 @@ export function caseSettingsRoutes(api: Api, ctx: AppContext): void {
     return { items: rows.map((m) => ({ userId: m.id, username: m.username, displayName: m.display_name, unitName: m.unit_name, isActive: m.is_active })) };
   });
 
+  api.get('/case-settings/departments/:id/candidates', {
+    config: { permission: P.manageDepartments },
+    schema: { tags, summary: 'Department handler accounts in scope that could join the department (20 at most, by username)', params: S.DepartmentIdParam, querystring: S.MemberCandidateQuery, response: { 200: S.MemberCandidateList } },
+  }, async (req) => {
+    const actor = actorOf(req);
+    const d = await Q.departmentInScope(ctx.db, actor, req.params.id);
+    if (!d) throw notFound();
+    const rows = await Q.handlerCandidates(ctx.db, actor, d.id, req.query.q || undefined);
+    return { items: rows.map((m) => ({ userId: m.id, username: m.username, displayName: m.display_name, unitName: m.unit_name, isActive: m.is_active, isMember: !!m.is_member })) };
+  });
+
   api.post('/case-settings/departments/:id/members', {
     config: { permission: P.manageDepartments },
     schema: { tags, summary: 'Add a department handler account to a department', params: S.DepartmentIdParam, body: S.AddMemberInput },
