@@ -71,6 +71,10 @@ export const DepartmentView = z.object({
   nameZh: z.string(),
   nameEn: z.string(),
   unit: UnitRef,
+  /** A functional department (职能部门) or a partner organisation (共建单位). */
+  kind: z.enum(['department', 'partner']),
+  /** The registry's organisation a partner is, when named. */
+  organisation: z.object({ id: z.string(), name: z.string() }).nullable(),
   isActive: z.boolean(),
   memberCount: z.number(),
   openOrders: z.number(),
@@ -86,6 +90,9 @@ export const CreateDepartmentInput = z.strictObject({
   code: Slug,
   nameZh: Name(60),
   nameEn: Name(100),
+  /** Departments serve a district or street; partner organisations a street or community. */
+  kind: z.enum(['department', 'partner']).default('department'),
+  organisationId: Id.optional(),
 });
 export type CreateDepartmentInput = z.infer<typeof CreateDepartmentInput>;
 export const UpdateDepartmentInput = z.strictObject({

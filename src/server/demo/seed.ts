@@ -210,6 +210,12 @@ async function seedInTransaction(
   const departmentIds = await ensureStandardDepartments(trx, district);
   await addDepartmentMember(trx, departmentIds.urban_management!, accountIds.department!);
   const departments = Object.fromEntries(STANDARD_DEPARTMENTS.map((d) => [d.code, { id: departmentIds[d.code]!, name: d.zh }]));
+  // 龙湖东岸's partner organisations (共建单位), which the community calls in like a department.
+  const longhu = byCode.get('420105013007')!;
+  await trx.insertInto('department').values([
+    { code: 'power_supply', name_zh: '国网武汉市汉阳供电公司龙阳供电所', name_en: 'Longyang power supply station', kind: 'partner' as const },
+    { code: 'property_company', name_zh: '龙湖东岸物业服务中心', name_en: 'Longhu Dongan property management office', kind: 'partner' as const },
+  ].map((p) => ({ ...p, unit_id: longhu.id, unit_path: longhu.path, region_code: longhu.region_code }))).execute();
   // Half a year of cases. Steps by people without a demo account are recorded under an account that cannot sign in.
   const { id: history } = await trx.insertInto('app_user').values({
     username: 'demo-history', display_name: '历史数据', password_hash: '!demo-history',

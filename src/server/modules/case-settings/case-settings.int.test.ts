@@ -148,6 +148,28 @@ describe('departments', () => {
     await ok(await streetA.delete(`/api/case-settings/departments/${d.id}/members/${handlerA}`), 204);
   });
 
+  it('a street pairs a community with a partner organisation (共建单位), optionally the registry\'s organisation', async () => {
+    const org = async (unit: { id: string }, name: string) => {
+      const u = await t.db.selectFrom('unit').select(['id', 'path', 'region_code']).where('id', '=', unit.id).executeTakeFirstOrThrow();
+      return (await t.db.insertInto('organisation').values({ unit_id: u.id, unit_path: u.path, region_code: u.region_code, kind: 'enterprise', name })
+        .returning('id').executeTakeFirstOrThrow()).id;
+    };
+    const power = await org(tree.commA1, '国网汉阳供电公司');
+    const elsewhere = await org(tree.commB1, '晴川物业');
+    const p = await ok(await streetA.post('/api/case-settings/departments', {
+      unitId: tree.commA1.id, kind: 'partner', code: 'power_company', nameZh: '国网汉阳供电公司', nameEn: 'Hanyang Power Supply', organisationId: power,
+    }), 201);
+    expect(p).toMatchObject({ kind: 'partner', unit: { id: tree.commA1.id, level: 'community' }, organisation: { id: power, name: '国网汉阳供电公司' } });
+    // A partner is not a district's; a functional department not a community's; an organisation elsewhere is out of reach.
+    expect((await streetA.post('/api/case-settings/departments', { unitId: tree.commA1.id, code: 'water', nameZh: '水务', nameEn: 'Water' })).json().error.field).toBe('unitId');
+    expect((await district.post('/api/case-settings/departments', { unitId: tree.district.id, kind: 'partner', code: 'bank', nameZh: '银行', nameEn: 'Bank' })).json().error.field).toBe('unitId');
+    const far = await streetA.post('/api/case-settings/departments', { unitId: tree.commA1.id, kind: 'partner', code: 'property', nameZh: '物业', nameEn: 'Property', organisationId: elsewhere });
+    expect(far.statusCode).toBe(404);
+    expect(far.json().error.field).toBe('organisationId');
+    const notPartner = await streetA.post('/api/case-settings/departments', { unitId: tree.streetA.id, code: 'water', nameZh: '水务', nameEn: 'Water', organisationId: power });
+    expect(notPartner.json().error.field).toBe('organisationId');
+  });
+
   it('a department with open work orders cannot be deactivated', async () => {
     const dept = (await ok(await district.get('/api/case-settings/departments'))).items.find((x: any) => x.code === 'housing' && x.unit.level === 'district')!;
     const c = await t.db.insertInto('case_category').values({

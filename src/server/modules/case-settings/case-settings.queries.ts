@@ -20,13 +20,13 @@ export function categoryByCode(db: Executor, code: string, opts: { lock?: boolea
 }
 
 const departmentCols = [
-  'd.id', 'd.code', 'd.name_zh', 'd.name_en', 'd.unit_id', 'd.unit_path', 'd.is_active',
+  'd.id', 'd.code', 'd.name_zh', 'd.name_en', 'd.unit_id', 'd.unit_path', 'd.is_active', 'd.kind', 'd.organisation_id', 'o.name as organisation_name',
   'u.name as unit_name', 'u.level as unit_level', 'u.code as unit_code',
 ] as const;
 
 /** The departments serving units in the caller's department.manage scope (optionally one subtree). */
 export function departmentsInScope(db: Executor, actor: Actor, subtree: string | null) {
-  let q = db.selectFrom('department as d').innerJoin('unit as u', 'u.id', 'd.unit_id')
+  let q = db.selectFrom('department as d').innerJoin('unit as u', 'u.id', 'd.unit_id').leftJoin('organisation as o', 'o.id', 'd.organisation_id')
     .select(departmentCols)
     .select((eb) => [
       eb.selectFrom('department_member as m').whereRef('m.department_id', '=', 'd.id').select(sql<string>`count(*)`.as('n')).as('member_count'),

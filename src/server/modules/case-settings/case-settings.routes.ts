@@ -49,6 +49,8 @@ export function caseSettingsRoutes(api: Api, ctx: AppContext): void {
   const presentDepartment = (d: Q.DepartmentRow): S.DepartmentView => ({
     id: d.id, code: d.code, nameZh: d.name_zh, nameEn: d.name_en,
     unit: { id: d.unit_id, name: d.unit_name, level: d.unit_level, code: d.unit_code },
+    kind: d.kind,
+    organisation: d.organisation_id ? { id: d.organisation_id, name: d.organisation_name ?? '' } : null,
     isActive: d.is_active, memberCount: num(d.member_count), openOrders: num(d.open_orders),
   });
 

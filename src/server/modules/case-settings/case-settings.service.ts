@@ -90,12 +90,20 @@ export async function createDepartment(ctx: AppContext, actor: Actor, audit: Aud
   return ctx.db.transaction().execute(async (trx) => {
     const unit = await trx.selectFrom('unit').select(['id', 'path', 'level', 'region_code']).where('id', '=', input.unitId).executeTakeFirst();
     if (!unit || !actor.can(P.manageDepartments, unit.path)) throw new AppError(404, 'not_found', 'case_settings.unit_unknown', undefined, 'unitId');
-    if (unit.level !== 'district' && unit.level !== 'street') throw invalid('unitId', 'case_settings.department_level');
+    const kind = input.kind ?? 'department';
+    if (kind === 'department' && unit.level !== 'district' && unit.level !== 'street') throw invalid('unitId', 'case_settings.department_level');
+    if (kind === 'partner' && unit.level !== 'street' && unit.level !== 'community') throw invalid('unitId', 'case_settings.partner_level');
+    if (input.organisationId && kind !== 'partner') throw invalid('organisationId', 'case_settings.organisation_only_partner');
+    if (input.organisationId) {
+      const org = await trx.selectFrom('organisation').select(['id', 'unit_path']).where('id', '=', input.organisationId).executeTakeFirst();
+      if (!org || !actor.can(P.manageDepartments, org.unit_path)) throw new AppError(404, 'not_found', 'case_settings.organisation_unknown', undefined, 'organisationId');
+    }
     try {
       const { id } = await trx.insertInto('department').values({
         code: input.code, name_zh: input.nameZh, name_en: input.nameEn, unit_id: unit.id, unit_path: unit.path, region_code: unit.region_code,
+        kind, organisation_id: input.organisationId ?? null,
       }).returning('id').executeTakeFirstOrThrow();
-      await writeAudit(trx, audit, { action: 'department.create', resourceType: 'department', resourceId: id, unitPath: unit.path, detail: { code: input.code } });
+      await writeAudit(trx, audit, { action: 'department.create', resourceType: 'department', resourceId: id, unitPath: unit.path, detail: { code: input.code, kind } });
       return id;
     } catch (e) {
       if (isUniqueViolation(e, 'department_code_unique')) throw conflict('duplicate', 'case_settings.department_code_taken', { code: input.code }, 'code');

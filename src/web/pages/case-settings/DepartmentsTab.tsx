@@ -47,7 +47,12 @@ export function DepartmentsTab({ list }: { list: UseQueryResult<DepartmentView[]
           {
             key: 'name',
             title: t('ui.case_settings.name'),
-            render: (_, d) => <Typography.Text strong type={d.isActive ? undefined : 'secondary'}>{nameIn(locale, d)}</Typography.Text>,
+            render: (_, d) => (
+              <Space size={4} wrap>
+                <Typography.Text strong type={d.isActive ? undefined : 'secondary'}>{nameIn(locale, d)}</Typography.Text>
+                {d.kind === 'partner' && <Tag color="purple">{t('ui.case_settings.kind.partner')}</Tag>}
+              </Space>
+            ),
           },
           {
             key: 'code',
