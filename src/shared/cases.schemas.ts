@@ -26,6 +26,11 @@ const CategoryCode = z.string().regex(/^[a-z][a-z0-9_]{1,40}(\.[a-z][a-z0-9_]{1,
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const IsoDateTime = z.iso.datetime({ offset: true });
 
+/** At most this many photos go with one report or one step. */
+export const MAX_ATTACHMENTS = 9;
+/** Photos uploaded first (POST /api/attachments), each an id: linked to the case and its step. */
+const AttachmentIds = z.array(Id).max(MAX_ATTACHMENTS).optional();
+
 /** Report a case: where (placed in its grid from the point), what, how urgent, who called. */
 export const ReportCaseInput = z.strictObject({
   categoryCode: CategoryCode,
@@ -41,6 +46,7 @@ export const ReportCaseInput = z.strictObject({
   reporterPhone: ContactPhone.optional(),
   hotlineOrderNo: Text(64).optional(),
   hotlineDeadline: IsoDateTime.optional(),
+  attachmentIds: AttachmentIds,
 });
 export type ReportCaseInput = z.infer<typeof ReportCaseInput>;
 
@@ -56,11 +62,11 @@ export const ACTION_BODIES = {
   dispatch: z.strictObject({ ...Version, unitId: Id.optional(), departmentId: Id.optional(), note: Note }),
   whistle: z.strictObject({ ...Version, departmentIds: z.array(Id).min(1).max(20), leadDepartmentId: Id, note: Note }),
   claim: z.strictObject({ ...Version, note: Note }),
-  return: z.strictObject({ ...Version, reason: Reason }),
+  return: z.strictObject({ ...Version, reason: Reason, attachmentIds: AttachmentIds }),
   escalate: z.strictObject({ ...Version, reason: Reason }),
-  feed_back: z.strictObject({ ...Version, note: Text(2000) }),
-  verify_pass: z.strictObject({ ...Version, note: Note }),
-  verify_fail: z.strictObject({ ...Version, reason: Reason }),
+  feed_back: z.strictObject({ ...Version, note: Text(2000), attachmentIds: AttachmentIds }),
+  verify_pass: z.strictObject({ ...Version, note: Note, attachmentIds: AttachmentIds }),
+  verify_fail: z.strictObject({ ...Version, reason: Reason, attachmentIds: AttachmentIds }),
   close: z.strictObject({ ...Version, note: Note }),
   rate: z.strictObject({ ...Version, rating: Rating, comment: z.string().trim().max(500).optional() }),
   follow_up: z.strictObject({ ...Version, outcome: z.enum(['reached', 'unreached']), satisfaction: Rating.optional(), note: Note }),
@@ -157,7 +163,31 @@ export const CaseEventView = z.object({
   toState: CaseState,
   note: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
+  /** The photos that came with this step. */
+  attachmentIds: z.array(z.string()),
 });
+
+export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/** An uploaded photo: what POST /api/attachments answers, and each photo of a case. */
+export const AttachmentView = z.object({
+  id: z.string(),
+  /** Where the bytes are served (GET, same session). */
+  url: z.string(),
+  contentType: z.enum(ATTACHMENT_TYPES),
+  byteSize: z.number(),
+  width: z.number(),
+  height: z.number(),
+});
+export type AttachmentView = z.infer<typeof AttachmentView>;
+
+export const CaseAttachmentView = AttachmentView.omit({ byteSize: true }).extend({
+  /** The timeline step it came with. */
+  eventId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type CaseAttachmentView = z.infer<typeof CaseAttachmentView>;
+export const AttachmentIdParam = z.strictObject({ id: Id });
 
 export const ExtensionRequestView = z.object({
   id: z.string(),
@@ -183,6 +213,8 @@ export const CaseDetail = CaseSummary.extend({
   timeline: z.array(CaseEventView),
   workOrders: z.array(WorkOrderView),
   extensionRequests: z.array(ExtensionRequestView),
+  /** The photos of the case, oldest first. */
+  attachments: z.array(CaseAttachmentView),
   /** What the caller may do to this case now: the buttons the page shows. */
   actions: z.array(CaseActionName),
 });

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { inGeometry } from '../../src/shared/geo.js';
 import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+import { png } from '../../src/server/core/storage/test-images.js';
 
 /** Wait until a value is right (the UI updates asynchronously). */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
@@ -18,9 +19,9 @@ interface Unit { id: string; name: string; level: string; boundary: { type: stri
 
 /**
  * The case closed loop in Chromium against the real server (demo district, 龙湖东岸社区 第六网格):
- * the resident 杨秀英 reports on the phone with the browser's location; the community secretary
- * accepts and dispatches it to 第六网格 on the desktop case page; the grid worker 黄艳娇 claims,
- * feeds back and verifies on the phone; the secretary closes it; the resident rates 不满意 and the
+ * the resident 杨秀英 reports on the phone with a photo and the browser's location; the community secretary
+ * accepts and dispatches it to 第六网格 on the desktop case page; the grid worker 黄艳娇 sees the
+ * photo, claims, feeds back with a photo of the result and verifies on the phone; the secretary closes it; the resident rates 不满意 and the
  * case comes back (二次办理) to the grid worker's list.
  */
 describe('cases in Chromium', () => {
@@ -73,6 +74,11 @@ describe('cases in Chromium', () => {
     await page.waitForURL((u) => u.pathname !== '/login');
   }
 
+  /** The photos of a gallery that the browser has actually loaded and decoded (naturalWidth > 0). */
+  async function loadedPhotos(testId: string): Promise<number> {
+    return page.getByTestId(testId).first().locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length);
+  }
+
   async function stateOf(): Promise<string> {
     return page.getByTestId('case-state').first().innerText();
   }
@@ -111,7 +117,7 @@ describe('cases in Chromium', () => {
     expect(inside(point.lng, point.lat)).toBe(true);
   });
 
-  it('the resident reports on the phone with the browser location; a double tap files once', async () => {
+  it('the resident reports on the phone with a photo (shrunk on the phone) and the browser location; a double tap files once', async () => {
     await browser.context.setGeolocation({ longitude: point.lng, latitude: point.lat, accuracy: 10 });
     await browser.context.grantPermissions(['geolocation'], { origin: server.url });
     await signInAs('resident', PHONE);
@@ -122,6 +128,9 @@ describe('cases in Chromium', () => {
     expect(await page.getByTestId('m-location-state').innerText()).toContain(String(point.lng));
     await page.getByTestId('m-category').getByText('物业服务', { exact: true }).click();
     await page.getByTestId('m-description').locator('textarea').fill(description);
+    // A 2400 × 1200 photo: shrunk to 1600 px JPEG in the browser, uploaded at once.
+    await page.getByTestId('photo-input').setInputFiles({ name: 'rubbish.png', mimeType: 'image/png', buffer: png(2400, 1200, [120, 150, 90]) });
+    await poll(() => page.getByTestId('photo-item').getAttribute('data-state')).toBe('done');
     await shot(page, 'phone-report');
     // 390 px: nothing wider than the screen.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
@@ -134,6 +143,10 @@ describe('cases in Chromium', () => {
     expect(await page.getByTestId('case-description').innerText()).toBe(description);
     const mine = await api<{ items: { id: string; description: string }[]; total: number }>('/api/cases?list=reported_by_me');
     expect(mine.items.filter((c) => c.description === description)).toHaveLength(1);
+    const reported = await api<{ attachments: { contentType: string; width: number; height: number; eventId: string }[]; timeline: { id: string; attachmentIds: string[] }[] }>(`/api/cases/${caseId}`);
+    expect(reported.attachments).toMatchObject([{ contentType: 'image/jpeg', width: 1600, height: 800, eventId: reported.timeline[0]!.id }]);
+    expect(reported.timeline[0]!.attachmentIds).toHaveLength(1);
+    await poll(() => loadedPhotos('m-case-photos')).toBe(1);
     await shot(page, 'phone-reported');
     await page.getByTestId('m-tab-cases').click();
     await page.getByTestId('m-case-list').getByText(caseNumber).waitFor();
@@ -189,11 +202,24 @@ describe('cases in Chromium', () => {
     await page.goto(server.url + '/m/cases');
     await page.getByTestId('m-case-list').getByText(caseNumber).click();
     await page.getByTestId('m-case').waitFor();
+    // The resident's photo, loaded in the grid worker's browser.
+    await poll(() => loadedPhotos('m-case-photos')).toBe(1);
     await shot(page, 'phone-grid-case');
     await phoneAction('claim');
     await poll(stateOf).toBe('办理中');
-    await phoneAction('feed_back', '已联系物业清运，现场已清理干净');
+    // The feed back with a photo of the result.
+    await page.getByTestId('action-feed_back').click();
+    const form = page.getByTestId('m-action-form');
+    await form.waitFor();
+    await form.locator('textarea').fill('已联系物业清运，现场已清理干净');
+    await form.getByTestId('photo-input').setInputFiles({ name: 'clean.png', mimeType: 'image/png', buffer: png(800, 600, [200, 210, 220]) });
+    await poll(() => form.getByTestId('photo-item').getAttribute('data-state')).toBe('done');
+    await shot(page, 'phone-grid-feed-back-photo', { fullPage: false });
+    await page.getByTestId('m-action-submit').click();
+    await form.waitFor({ state: 'detached' });
     await poll(stateOf).toBe('待核查');
+    await poll(() => loadedPhotos('m-case-photos')).toBe(2);
+    await poll(() => page.getByTestId('timeline-photos').count()).toBe(2);
     await shot(page, 'phone-grid-fed-back');
     await phoneAction('verify_pass', '现场核查已清理');
     await poll(stateOf).toBe('待结案');
@@ -202,6 +228,9 @@ describe('cases in Chromium', () => {
   it('the community secretary closes it', async () => {
     await signInAs('community', DESKTOP);
     await page.goto(`${server.url}/cases/${caseId}`);
+    // The desktop case page: both photos in the gallery, each at its step of the timeline.
+    await poll(() => loadedPhotos('case-photos')).toBe(2);
+    expect(await page.getByTestId('case-timeline').getByTestId('timeline-photos').count()).toBe(2);
     await page.getByTestId('action-close').click();
     await page.getByTestId('action-submit').click();
     await poll(stateOf).toBe('已结案');

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       passwordMinLength: 10, passwordMinClasses: 3, scryptLogN: 15, demoSeed: true,
       mfaRequiredRoles: ['system_admin', 'security_admin', 'auditor'],
       notificationChannels: ['log'], overdueWatchSeconds: 60, overdueGraceHours: 4,
+      attachmentStore: 'disk', attachmentMaxBytes: 10 * 1024 * 1024, s3: undefined,
     });
     expect(c.dataDir).toBe(path.resolve('./data'));
   });
@@ -36,5 +37,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LINLI_NOTIFICATION_CHANNELS: 'log,sms' })).toThrow(/LINLI_NOTIFICATION_CHANNELS: unknown channel\(s\) sms/);
     expect(() => loadConfig({ LINLI_OVERDUE_GRACE_HOURS: 'soon' })).toThrow(/LINLI_OVERDUE_GRACE_HOURS/);
     expect(loadConfig({ LINLI_NOTIFICATION_CHANNELS: '' }).notificationChannels).toEqual([]);
+  });
+
+  it('reads the attachment store, and refuses a misconfigured S3 store at start-up', () => {
+    const s3env = {
+      LINLI_ATTACHMENT_STORE: 's3', LINLI_S3_ENDPOINT: 'http://127.0.0.1:9000/', LINLI_S3_BUCKET: 'linli-photos',
+      LINLI_S3_ACCESS_KEY_ID: 'AKID', LINLI_S3_SECRET_ACCESS_KEY: 'secret', LINLI_ATTACHMENT_MAX_BYTES: '2048',
+    };
+    expect(loadConfig(s3env)).toMatchObject({
+      attachmentStore: 's3', attachmentMaxBytes: 2048,
+      s3: { endpoint: 'http://127.0.0.1:9000', bucket: 'linli-photos', region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    });
+    expect(loadConfig({ ...s3env, LINLI_S3_REGION: 'cn-north-1' }).s3?.region).toBe('cn-north-1');
+    // S3 settings are ignored while the store is the disk.
+    expect(loadConfig({ LINLI_S3_ENDPOINT: 'nonsense' }).s3).toBeUndefined();
+    expect(() => loadConfig({ LINLI_ATTACHMENT_STORE: 'ftp' })).toThrow(/LINLI_ATTACHMENT_STORE must be disk or s3/);
+    expect(() => loadConfig({ LINLI_ATTACHMENT_STORE: 's3' })).toThrow(/LINLI_ATTACHMENT_STORE=s3 needs LINLI_S3_ENDPOINT, LINLI_S3_BUCKET, LINLI_S3_ACCESS_KEY_ID, LINLI_S3_SECRET_ACCESS_KEY/);
+    expect(() => loadConfig({ ...s3env, LINLI_S3_SECRET_ACCESS_KEY: ' ' })).toThrow(/needs LINLI_S3_SECRET_ACCESS_KEY$/);
+    expect(() => loadConfig({ ...s3env, LINLI_S3_ENDPOINT: 'minio:9000' })).toThrow(/LINLI_S3_ENDPOINT/);
+    expect(() => loadConfig({ ...s3env, LINLI_S3_ENDPOINT: 'ftp://h' })).toThrow(/LINLI_S3_ENDPOINT/);
+    expect(() => loadConfig({ ...s3env, LINLI_S3_BUCKET: 'Bad_Bucket' })).toThrow(/LINLI_S3_BUCKET/);
+    expect(() => loadConfig({ LINLI_ATTACHMENT_MAX_BYTES: '0' })).toThrow(/LINLI_ATTACHMENT_MAX_BYTES/);
+    expect(() => loadConfig({ LINLI_ATTACHMENT_MAX_BYTES: '10MB' })).toThrow(/LINLI_ATTACHMENT_MAX_BYTES/);
   });
 });

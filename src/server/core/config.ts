@@ -36,6 +36,21 @@ export interface Config {
   overdueWatchSeconds: number;
   /** Working hours a red case may stay red before it escalates by itself. */
   overdueGraceHours: number;
+  /** Where photos of cases are kept: under dataDir/attachments ('disk') or in an S3-compatible bucket. */
+  attachmentStore: 'disk' | 's3';
+  /** The largest photo accepted, in bytes. */
+  attachmentMaxBytes: number;
+  /** The S3-compatible service when attachmentStore is 's3' (path-style URLs, SigV4). */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  /** e.g. https://s3.cn-north-1.amazonaws.com.cn, https://oss-cn-hangzhou.aliyuncs.com, http://127.0.0.1:9000 (MinIO). */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
@@ -64,6 +79,39 @@ function channels(env: NodeJS.ProcessEnv): string[] {
   return [...new Set(list)];
 }
 
+function attachmentStore(env: NodeJS.ProcessEnv): 'disk' | 's3' {
+  const raw = (env.LINLI_ATTACHMENT_STORE || 'disk').trim().toLowerCase();
+  if (raw !== 'disk' && raw !== 's3') throw new Error(`LINLI_ATTACHMENT_STORE must be disk or s3, got "${env.LINLI_ATTACHMENT_STORE}"`);
+  return raw;
+}
+
+/** The S3 settings, all required when the store is s3: a misconfigured store stops the start, not the first upload. */
+function s3(env: NodeJS.ProcessEnv, store: 'disk' | 's3'): S3Config | undefined {
+  if (store !== 's3') return undefined;
+  const names = ['LINLI_S3_ENDPOINT', 'LINLI_S3_BUCKET', 'LINLI_S3_ACCESS_KEY_ID', 'LINLI_S3_SECRET_ACCESS_KEY'] as const;
+  const missing = names.filter((n) => !env[n]?.trim());
+  if (missing.length) throw new Error(`LINLI_ATTACHMENT_STORE=s3 needs ${missing.join(', ')}`);
+  const endpoint = env.LINLI_S3_ENDPOINT!.trim().replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`LINLI_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw new Error(`LINLI_S3_ENDPOINT must be an http(s) URL without query or credentials, got "${endpoint}"`);
+  }
+  const bucket = env.LINLI_S3_BUCKET!.trim();
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`LINLI_S3_BUCKET is not a valid bucket name: "${bucket}"`);
+  return {
+    endpoint,
+    bucket,
+    region: env.LINLI_S3_REGION?.trim() || 'us-east-1',
+    accessKeyId: env.LINLI_S3_ACCESS_KEY_ID!.trim(),
+    secretAccessKey: env.LINLI_S3_SECRET_ACCESS_KEY!.trim(),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 3000),
@@ -90,5 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationChannels: channels(env),
     overdueWatchSeconds: Math.max(1, int(env, 'LINLI_OVERDUE_WATCH_SECONDS', 60)),
     overdueGraceHours: int(env, 'LINLI_OVERDUE_GRACE_HOURS', 4),
+    ...attachments(env),
   };
+}
+
+function attachments(env: NodeJS.ProcessEnv): Pick<Config, 'attachmentStore' | 'attachmentMaxBytes' | 's3'> {
+  const store = attachmentStore(env);
+  const max = int(env, 'LINLI_ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024);
+  if (max < 1) throw new Error('LINLI_ATTACHMENT_MAX_BYTES must be at least 1');
+  return { attachmentStore: store, attachmentMaxBytes: max, s3: s3(env, store) };
 }

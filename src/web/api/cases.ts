@@ -39,6 +39,37 @@ export const casesApi = {
   },
 };
 
+export type AttachmentView = S.AttachmentView;
+export type CaseAttachment = S.CaseAttachmentView;
+
+/**
+ * Upload one photo (the raw bytes as the body; POST /api/attachments) with upload progress (XHR:
+ * fetch reports none). The same Idempotency-Key answers the same attachment, so a retry after a
+ * lost answer never stores the photo twice. `abort` stops it.
+ */
+export function uploadAttachment(
+  blob: Blob, idempotencyKey: string, onProgress?: (fraction: number) => void,
+): { done: Promise<AttachmentView>; abort: () => void } {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<AttachmentView>((resolve, reject) => {
+    xhr.open('POST', '/api/attachments');
+    xhr.withCredentials = true;
+    for (const [k, v] of Object.entries(apiHeaders({ Accept: 'application/json', 'Idempotency-Key': idempotencyKey }))) xhr.setRequestHeader(k, v);
+    xhr.setRequestHeader('Content-Type', blob.type || 'application/octet-stream');
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total); };
+    const network = () => new ApiError(0, 'network', translate(document.documentElement.lang === 'en' ? 'en' : 'zh-CN', 'ui.error.network'));
+    xhr.onerror = () => reject(network());
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'aborted'));
+    xhr.onload = () => {
+      const res = new Response(xhr.responseText || null, { status: xhr.status, headers: { 'Content-Type': xhr.getResponseHeader('Content-Type') ?? '' } });
+      if (xhr.status >= 200 && xhr.status < 300) resolve(res.json() as Promise<AttachmentView>);
+      else errorFrom(res).then(reject, reject);
+    };
+    xhr.send(blob);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
 export const caseKeys = {
   all: ['cases'] as const,
   categories: ['cases', 'categories'] as const,

@@ -298,6 +298,10 @@ export interface Database {
   open311_token: Open311TokenTable;
   notification: NotificationTable;
   notification_delivery: NotificationDeliveryTable;
+  attachment: AttachmentTable;
+  hotline_source: HotlineSourceTable;
+  hotline_import_job: HotlineImportJobTable;
+  hotline_import_row: HotlineImportRowTable;
 }
 
 export type Unit = Selectable<UnitTable>;
@@ -338,6 +342,9 @@ export interface DepartmentTable extends Scoped {
   name_en: string;
   is_active: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
+  /** A functional department (职能部门) or a partner organisation (共建单位). */
+  kind: ColumnType<'department' | 'partner', 'department' | 'partner' | undefined, 'department' | 'partner'>;
+  organisation_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DepartmentMemberTable {
@@ -385,6 +392,9 @@ export interface CasesTable extends Scoped {
   merged_into: string | null;
   hotline_order_no: string | null;
   hotline_deadline: Date | null;
+  /** The hotline source a 12345 order was imported from, and the order's own time (migrations/0011). */
+  hotline_source_id: ColumnType<string | null, string | null | undefined, string | null>;
+  hotline_received_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   idempotency_key: string | null;
   request_hash: string | null;
   closed_at: Date | null;
@@ -460,4 +470,88 @@ export interface Open311TokenTable {
   partner_id: string;
   case_id: string;
   created_at: Timestamp;
+}
+
+// ——— Case attachments (migrations/0010_case_attachments.sql) ———
+
+export type AttachmentContentType = 'image/jpeg' | 'image/png' | 'image/webp';
+
+export interface AttachmentTable {
+  id: Generated<string>;
+  uploader_id: string;
+  /** The case and timeline step it belongs to; NULL until attached. */
+  case_id: string | null;
+  event_id: string | null;
+  /** Copied from the case when attached; NULL before. */
+  unit_id: string | null;
+  unit_path: Ltree | null;
+  region_code: string | null;
+  storage: 'disk' | 's3';
+  storage_key: string;
+  content_type: AttachmentContentType;
+  byte_size: number;
+  sha256: string;
+  width: number;
+  height: number;
+  idempotency_key: string | null;
+  created_at: Timestamp;
+  attached_at: Date | null;
+}
+
+// ——— 12345 hotline order import (migrations/0011_hotline.sql) ———
+
+export interface HotlineSourceTable extends Scoped {
+  id: Generated<string>;
+  name: string;
+  mapping: Json<Record<string, unknown>>;
+  version: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type HotlineImportStatus = 'mapping' | 'validating' | 'ready' | 'failed' | 'committing' | 'committed';
+
+export interface HotlineImportJobTable extends Scoped {
+  id: Generated<string>;
+  source_id: string;
+  status: ColumnType<HotlineImportStatus, HotlineImportStatus | undefined, HotlineImportStatus>;
+  file_name: string;
+  file_format: 'xlsx' | 'csv';
+  file_sha256: string;
+  file_size: ColumnType<string, string | number, string | number>;
+  stored_file: string | null;
+  header_row: number | null;
+  headers: Json<string[]>;
+  column_values: Json<Record<string, string[]>>;
+  sample_rows: Json<string[][]>;
+  mapping: Json<Record<string, unknown> | null> | null;
+  total_rows: number | null;
+  processed_rows: ColumnType<number, number | undefined, number>;
+  new_rows: ColumnType<number, number | undefined, number>;
+  warning_rows: ColumnType<number, number | undefined, number>;
+  duplicate_rows: ColumnType<number, number | undefined, number>;
+  error_rows: ColumnType<number, number | undefined, number>;
+  created_rows: ColumnType<number, number | undefined, number>;
+  deadlines_updated: ColumnType<number, number | undefined, number>;
+  message_key: string | null;
+  message_params: Json<Record<string, string | number> | null> | null;
+  created_by: string;
+  created_at: Timestamp;
+  validated_at: Date | null;
+  committed_by: string | null;
+  committed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface HotlineImportRowTable {
+  job_id: string;
+  row_number: number;
+  order_no: string | null;
+  status: 'new' | 'warning' | 'duplicate' | 'error';
+  messages: Json<{ field: string | null; key: string; params?: Record<string, string | number> }[]>;
+  data: Json<Record<string, unknown> | null> | null;
+  placement: Json<Record<string, unknown> | null> | null;
+  existing_case_id: string | null;
+  case_id: string | null;
 }

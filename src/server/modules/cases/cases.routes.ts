@@ -9,6 +9,8 @@ import * as S from '../../../shared/cases.schemas.js';
 import { P } from './cases.policy.js';
 import * as Q from './cases.queries.js';
 import { availableFor, overdueNow, reportCase, takeAction } from './cases.service.js';
+import { attachmentsOfCase } from './attachments.queries.js';
+import { attachmentUrl } from './attachments.service.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const nameIn = (locale: Locale, zh: string, en: string) => (locale === 'en' ? en : zh);
@@ -49,11 +51,13 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
     const departmentIds = await Q.departmentIdsOf(ctx.db, actor);
     const row = await Q.findVisibleCase(ctx.db, actor, departmentIds, id);
     if (!row) throw notFound();
-    const [more, actions, merged] = await Promise.all([
+    const [more, actions, merged, photos] = await Promise.all([
       Q.caseDetails(ctx.db, row.id),
       availableFor(ctx.db, actor, departmentIds, row),
       row.merged_into ? Q.caseNumberOf(ctx.db, row.merged_into) : Promise.resolve(undefined),
+      attachmentsOfCase(ctx.db, row.id),
     ]);
+    const photosOf = (eventId: string) => photos.filter((p) => p.event_id === eventId).map((p) => p.id);
     return {
       ...presentSummary(row, locale, ctx.clock.now()),
       version: row.version,
@@ -71,7 +75,7 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
       closedAt: iso(row.closed_at),
       timeline: more.timeline.map((e) => ({
         id: e.id, occurredAt: e.occurred_at.toISOString(), actor: e.actor_name, action: e.action,
-        fromState: e.from_state, toState: e.to_state, note: e.note, detail: e.detail,
+        fromState: e.from_state, toState: e.to_state, note: e.note, detail: e.detail, attachmentIds: photosOf(e.id),
       })),
       workOrders: more.orders.map((o) => ({
         id: o.id,
@@ -90,6 +94,10 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
       extensionRequests: more.extensions.map((x) => ({
         id: x.id, amount: Number(x.amount), unit: x.limit_unit, reason: x.reason, state: x.state,
         requestedAt: x.requested_at.toISOString(), decidedAt: iso(x.decided_at), decisionNote: x.decision_note,
+      })),
+      attachments: photos.map((p) => ({
+        id: p.id, url: attachmentUrl(p.id), contentType: p.content_type, width: p.width, height: p.height,
+        eventId: p.event_id, createdAt: p.created_at.toISOString(),
       })),
       actions,
     };

@@ -18,6 +18,7 @@ import { notifyStep } from './cases.notify.js';
 import { deliverQuietly } from '../notifications/notifications.service.js';
 import { P, RATED_SOURCES, RESIDENT_SOURCES } from './cases.policy.js';
 import * as Q from './cases.queries.js';
+import { linkAttachments } from './attachments.service.js';
 
 const OPEN_ORDER = new Set(['dispatched', 'claimed']);
 
@@ -210,11 +211,13 @@ export async function recordReport(
     created_at: now,
     updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
-  await trx.insertInto('case_event').values({
+  const event = await trx.insertInto('case_event').values({
     case_id: id, occurred_at: now, actor_id: actor.userId, actor_name: actor.displayName, action: 'report',
     from_state: null, to_state: 'reported', note: null,
     detail: JSON.stringify({ source, urgency: input.urgency, category: category.code, handlingLevel: handling.level, ...r.detail }),
-  }).execute();
+  }).returning('id').executeTakeFirstOrThrow();
+  // The photos uploaded for the report (400 on attachmentIds, nothing stored, when one is not the caller's fresh upload).
+  await linkAttachments(trx, actor, input.attachmentIds, { caseId: id, eventId: event.id, unit: place, at: now });
   await writeAudit(trx, audit, {
     action: 'case.report', resourceType: 'case', resourceId: id, unitPath: place.path,
     detail: { number, source, category: category.code, urgency: input.urgency, ...(input.hotlineOrderNo ? { hotlineOrderNo: input.hotlineOrderNo } : {}) },
@@ -284,10 +287,13 @@ export async function takeAction(
       version: c.version + 1,
       updated_at: now,
     }).where('id', '=', c.id).execute();
-    await trx.insertInto('case_event').values({
+    const event = await trx.insertInto('case_event').values({
       case_id: c.id, occurred_at: now, actor_id: actor.userId, actor_name: actor.displayName, action: fx.eventAction,
       from_state: c.state, to_state: to, note: fx.note, detail: JSON.stringify(fx.detail),
-    }).execute();
+    }).returning('id').executeTakeFirstOrThrow();
+    // Photos of a feed back, a verification or a return go with this step of the timeline.
+    const attachmentIds = (body as { attachmentIds?: string[] }).attachmentIds;
+    await linkAttachments(trx, actor, attachmentIds, { caseId: c.id, eventId: event.id, unit: { id: c.unit_id, path: c.unit_path, region_code: c.region_code }, at: now });
     await writeAudit(trx, audit, {
       action: `case.${action}`, resourceType: 'case', resourceId: c.id, unitPath: c.unit_path,
       detail: { number: c.number, from: c.state, to, ...fx.detail },

@@ -10,8 +10,9 @@ import { PageSpinner } from '../../app/AppLayout.js';
 import { ActionModal, DANGER } from './ActionModal.js';
 import { CaseMap, useGridArea } from './CaseMap.js';
 import { actionKey, buttonActions, Deadline, stateKey, StateTag, SupervisionTag, UrgencyTag } from './common.js';
+import { PhotoGallery } from '../../components/PhotoGallery.js';
 
-/** One case: header, place on a map, description, reporter (masked), work orders, timeline and the actions allowed now. */
+/** One case: header, place on a map, description, photos, reporter (masked), work orders, timeline and the actions allowed now. */
 export default function CasePage() {
   const { id = '' } = useParams();
   const { t, locale } = useLocale();
@@ -78,6 +79,11 @@ export default function CasePage() {
           </Card>
         </Col>
       </Row>
+      {c.attachments.length > 0 && (
+        <Card title={t('ui.attachments.photos')} size="small">
+          <PhotoGallery photos={c.attachments} size={112} testId="case-photos" />
+        </Card>
+      )}
       <Card title={t('ui.cases.workOrders')} size="small">
         <Table
           rowKey="id"
@@ -131,6 +137,11 @@ export function CaseTimeline({ c, t, locale }: { c: CaseDetail; t: Translate; lo
               </Typography.Text>
             </div>
             {e.note && <div style={{ whiteSpace: 'pre-wrap' }}>{e.note}</div>}
+            {e.attachmentIds.length > 0 && (
+              <div style={{ marginTop: 6 }}>
+                <PhotoGallery photos={c.attachments.filter((p) => e.attachmentIds.includes(p.id))} size={64} testId="timeline-photos" />
+              </div>
+            )}
           </div>
         ),
       }))}

@@ -8,13 +8,17 @@ import { useLocale } from '../../../app/i18n.js';
 import { formatDateTime } from '../../../components/format.js';
 import { actionKey, buttonActions, stateKey } from '../common.js';
 import { MobileShell } from './MobileShell.js';
+import { PhotoGallery } from '../../../components/PhotoGallery.js';
+import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../../components/PhotoPicker.js';
 
 /** Actions a phone handles; the rest (dispatch, whistle …) are done on the desktop case page. */
 const PHONE_ACTIONS: readonly ApiCaseAction[] = ['claim', 'feed_back', 'return', 'escalate', 'verify_pass', 'verify_fail', 'rate', 'accept', 'reject', 'close'];
 const REASON: readonly ApiCaseAction[] = ['return', 'escalate', 'verify_fail', 'reject'];
 const NEGATIVE: readonly ApiCaseAction[] = ['return', 'escalate', 'verify_fail', 'reject'];
+/** Steps that take photos: the handling's result, the verification on site, a return. */
+const WITH_PHOTOS: readonly ApiCaseAction[] = ['feed_back', 'verify_pass', 'verify_fail', 'return'];
 
-/** One case on the phone: what, where, its timeline, and the buttons for what one may do now. */
+/** One case on the phone: what, where, its photos, its timeline, and the buttons for what one may do now. */
 export default function MobileCasePage() {
   const { id = '' } = useParams();
   const { t, locale } = useLocale();
@@ -41,6 +45,11 @@ export default function MobileCasePage() {
             {t('ui.cases.col.deadline')}：{formatDateTime(c.stageDeadline, locale)}
           </div>
         )}
+        {c.attachments.length > 0 && (
+          <div style={{ marginTop: 10 }}>
+            <PhotoGallery photos={c.attachments} variant="mobile" size={76} testId="m-case-photos" />
+          </div>
+        )}
         {c.rating && <div style={{ marginTop: 8 }}>{t('field.rating')}：{t(`ui.cases.rating.${c.rating}`)}{c.ratingComment ? ` — ${c.ratingComment}` : ''}</div>}
       </Card>
       {actions.length > 0 && (
@@ -63,6 +72,11 @@ export default function MobileCasePage() {
                 <div>
                   <div>{formatDateTime(e.occurredAt, locale)}{e.actor ? ` · ${e.actor}` : ''}</div>
                   {e.note && <div style={{ whiteSpace: 'pre-wrap' }}>{e.note}</div>}
+                  {e.attachmentIds.length > 0 && (
+                    <div style={{ marginTop: 6 }}>
+                      <PhotoGallery photos={c.attachments.filter((p) => e.attachmentIds.includes(p.id))} variant="mobile" size={56} testId="timeline-photos" />
+                    </div>
+                  )}
                 </div>
               }
             />
@@ -80,7 +94,8 @@ function ActionPopup({ c, action, onClose }: { c: CaseDetail; action: ApiCaseAct
   const [text, setText] = useState('');
   const [rating, setRating] = useState<'satisfied' | 'basic' | 'dissatisfied' | undefined>();
   const [error, setError] = useState<{ field?: string; message: string } | null>(null);
-  const reset = () => { setText(''); setRating(undefined); setError(null); };
+  const [photos, setPhotos] = usePhotos();
+  const reset = () => { setText(''); setRating(undefined); setError(null); for (const p of photos) URL.revokeObjectURL(p.preview); setPhotos([]); };
 
   const act = useMutation({
     mutationFn: () => {
@@ -99,6 +114,10 @@ function ActionPopup({ c, action, onClose }: { c: CaseDetail; action: ApiCaseAct
         body.note = v;
       } else if (v) {
         body.note = v;
+      }
+      if (WITH_PHOTOS.includes(a)) {
+        if (photosBusy(photos)) return Promise.reject(new ApiError(400, 'invalid', t('ui.attachments.wait'), 'attachmentIds'));
+        if (photoIds(photos).length) body.attachmentIds = photoIds(photos);
       }
       return casesApi.act(c.id, a, body as never);
     },
@@ -131,6 +150,12 @@ function ActionPopup({ c, action, onClose }: { c: CaseDetail; action: ApiCaseAct
         <div style={{ margin: '12px 0 6px' }}>{textLabel}</div>
         <TextArea value={text} onChange={setText} rows={3} maxLength={action === 'feed_back' ? 2000 : 500} showCount
           style={{ background: '#f5f5f5', padding: 8, borderRadius: 6, boxSizing: 'border-box', width: '100%' }} data-testid="m-action-text" />
+        {action && WITH_PHOTOS.includes(action) && (
+          <>
+            <div style={{ margin: '12px 0 6px' }}>{t('ui.attachments.photos')}</div>
+            <PhotoPicker value={photos} onChange={setPhotos} disabled={act.isPending} testId="m-action-photos" />
+          </>
+        )}
         {error && error.field !== 'rating' && <div style={{ color: '#ff3141', marginTop: 4 }} data-testid="m-action-error">{error.message}</div>}
         <Button block color="primary" size="large" style={{ marginTop: 16 }} loading={act.isPending} onClick={() => act.mutate()} data-testid="m-action-submit">
           {t('ui.cases.submit')}

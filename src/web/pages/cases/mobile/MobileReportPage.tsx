@@ -1,20 +1,21 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Form, Input, NoticeBar, Selector, TextArea, Toast } from 'antd-mobile';
+import { Button, Form, Input, Selector, TextArea, Toast } from 'antd-mobile';
 import { ApiError } from '../../../api/client.js';
 import { caseKeys, casesApi } from '../../../api/cases.js';
 import { useLocale } from '../../../app/i18n.js';
 import { hasPermission, useCurrentUser } from '../../../app/session.js';
 import { CaseMap, useGridArea } from '../CaseMap.js';
+import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../../components/PhotoPicker.js';
 import { MobileShell, newIdempotencyKey } from './MobileShell.js';
 
 type Point = { lng: number; lat: number };
 type Locating = 'locating' | 'located' | 'failed' | 'picked';
 
 /**
- * 随手拍 on the phone: category, description, the place from the browser's location (or a point
- * picked on the map of one's grid). Photos are not taken: the API does not accept them yet.
+ * 随手拍 on the phone: photos (shrunk on the phone, each uploaded as soon as it is picked), category,
+ * description, the place from the browser's location (or a point picked on the map of one's grid).
  * One Idempotency-Key per filled-in form: a double tap or a retry never files twice.
  */
 export default function MobileReportPage() {
@@ -32,6 +33,7 @@ export default function MobileReportPage() {
   const [picking, setPicking] = useState(false);
   const [key, setKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [photos, setPhotos] = usePhotos();
 
   // The map of one's own unit (needs unit.read: grid workers; a resident relies on the phone's location).
   const ownUnit = me.bindings[0]?.unitId;
@@ -65,28 +67,30 @@ export default function MobileReportPage() {
       if (!categoryCode) next.categoryCode = t('ui.cases.m.pickCategory');
       if (!description.trim()) next.description = t('ui.cases.required');
       if (!point) next.lng = t('ui.cases.m.needLocation');
+      if (photosBusy(photos)) next.attachmentIds = t('ui.attachments.wait');
       setErrors(next);
       if (Object.keys(next).length) return Promise.reject(new Error(Object.values(next)[0]));
       return casesApi.report({
         categoryCode: categoryCode!, description: description.trim(), lng: point!.lng, lat: point!.lat,
         address: address.trim() || undefined, source: hasPermission(me, 'case.read') ? 'patrol' : 'resident', urgency: 'normal',
+        ...(photoIds(photos).length ? { attachmentIds: photoIds(photos) } : {}),
       }, key);
     },
     onSuccess: (c) => {
       void queryClient.invalidateQueries({ queryKey: caseKeys.all });
       Toast.show({ icon: 'success', content: t('ui.cases.m.reported', { number: c.number }) });
       setKey(newIdempotencyKey());
+      setPhotos([]);
       navigate(`/m/cases/${c.id}`, { replace: true });
     },
     onError: (e) => {
-      if (e instanceof ApiError && e.field) setErrors({ [e.field === 'lat' ? 'lng' : e.field]: e.message });
+      if (e instanceof ApiError && e.field) setErrors({ [e.field === 'lat' ? 'lng' : e.field.startsWith('attachmentIds') ? 'attachmentIds' : e.field]: e.message });
       Toast.show({ icon: 'fail', content: e.message });
     },
   });
 
   return (
     <MobileShell title={t('ui.cases.m.reportTitle')} active="/m/report">
-      <NoticeBar content={t('ui.cases.m.noPhotos')} color="info" wrap />
       <Form layout="vertical" data-testid="m-report-form"
         footer={
           <Button block color="primary" size="large" loading={report.isPending} disabled={report.isPending}
@@ -95,6 +99,9 @@ export default function MobileReportPage() {
           </Button>
         }
       >
+        <Form.Item label={t('ui.attachments.photos')} help={errors.attachmentIds ?? errors.file}>
+          <PhotoPicker value={photos} onChange={setPhotos} disabled={report.isPending} />
+        </Form.Item>
         <Form.Item label={t('field.categoryCode')} help={errors.categoryCode} data-testid="m-category">
           <Selector columns={3} options={tops.map((c) => ({ label: c.name, value: c.code }))} value={parent ? [parent] : []}
             onChange={(v) => { setParent(v[0]); setChild(undefined); }} />
