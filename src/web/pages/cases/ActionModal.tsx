@@ -1,10 +1,10 @@
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Form, Input, InputNumber, Modal, Radio, Select } from 'antd';
+import { App, Flex, Form, Input, InputNumber, Modal, Progress, Radio, Select, Typography } from 'antd';
 import { caseKeys, casesApi, type ApiCaseAction, type CaseDetail } from '../../api/cases.js';
+import { suggestionKeys, suggestionsApi, type HandlerSuggestion, type Suggestion } from '../../api/suggestions.js';
 import { useLocale } from '../../app/i18n.js';
 import { showApiError } from '../../components/apiErrors.js';
-import { UnitPicker } from '../../components/UnitPicker.js';
 import { useDebounced } from '../../components/useDebounced.js';
 import { actionKey } from './common.js';
 
@@ -62,8 +62,10 @@ export function ActionModal({ c, action, onClose }: Props) {
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
   const queryClient = useQueryClient();
-  const needsDepartments = action === 'dispatch' || action === 'whistle';
-  const departments = useQuery({ queryKey: caseKeys.departments(c.id), queryFn: () => casesApi.departments(c.id), enabled: needsDepartments });
+  const needsTargets = action === 'dispatch' || action === 'whistle';
+  // Only the valid targets (the server's dispatch rule), and the suggested ones on top.
+  const targets = useQuery({ queryKey: suggestionKeys.dispatchTargets(c.id), queryFn: () => suggestionsApi.dispatchTargets(c.id), enabled: needsTargets });
+  const suggestion = useQuery({ queryKey: suggestionKeys.forCase(c.id), queryFn: () => suggestionsApi.forCase(c.id), enabled: needsTargets });
   const target = Form.useWatch('target', form) as string | undefined;
   const chosen = Form.useWatch('departmentIds', form) as string[] | undefined;
   const [typed, setTyped] = useState('');
@@ -89,7 +91,17 @@ export function ActionModal({ c, action, onClose }: Props) {
     },
   });
 
-  const deptOptions = useMemo(() => (departments.data ?? []).map((d) => ({ value: d.id, label: `${d.name}（${d.unit.name}）` })), [departments.data]);
+  const deptOptions = useMemo(() => (targets.data?.departments ?? []).map((d) => ({ value: d.id, label: `${d.name}（${d.unit.name}）` })), [targets.data]);
+  const unitOptions = useMemo(() => (targets.data?.units ?? []).map((u) => ({ value: u.id, label: `${u.name}（${t(`level.${u.level}`)}）`, title: u.name })), [targets.data, t]);
+  const pickHandler = (h: HandlerSuggestion) => {
+    if (action === 'whistle') {
+      if (h.kind !== 'department') return;
+      const now = (form.getFieldValue('departmentIds') as string[] | undefined) ?? [];
+      form.setFieldsValue({ departmentIds: now.includes(h.id) ? now : [...now, h.id], ...(now.length ? {} : { leadDepartmentId: h.id }) });
+      return;
+    }
+    form.setFieldsValue(h.kind === 'unit' ? { target: 'unit', unitId: h.id } : { target: 'department', departmentId: h.id });
+  };
   const required = [{ required: true, message: t('ui.cases.required') }];
   const fields = action ? ACTION_FIELDS[action] : [];
   const has = (f: string) => fields.includes(f);
@@ -117,6 +129,9 @@ export function ActionModal({ c, action, onClose }: Props) {
             />
           </Form.Item>
         )}
+        {needsTargets && (
+          <HandlerSuggestions suggestion={suggestion.data} onPick={pickHandler} departmentsOnly={action === 'whistle'} />
+        )}
         {has('target') && (
           <Form.Item name="target" label={t('ui.cases.dispatchTo')}>
             <Radio.Group options={[{ value: 'unit', label: t('ui.cases.toUnit') }, { value: 'department', label: t('ui.cases.toDepartment') }]} />
@@ -124,17 +139,17 @@ export function ActionModal({ c, action, onClose }: Props) {
         )}
         {has('unitId') && target !== 'department' && (
           <Form.Item name="unitId" label={t('ui.cases.unit')} rules={required}>
-            <UnitPicker id="unitId" />
+            <Select id="unitId" showSearch={{ optionFilterProp: 'label' }} options={unitOptions} loading={targets.isFetching} notFoundContent={t('ui.suggest.noTargets')} />
           </Form.Item>
         )}
         {has('departmentId') && target === 'department' && (
           <Form.Item name="departmentId" label={t('field.departmentId')} rules={required}>
-            <Select id="departmentId" options={deptOptions} loading={departments.isFetching} notFoundContent={t('ui.cases.noDepartments')} />
+            <Select id="departmentId" showSearch={{ optionFilterProp: 'label' }} options={deptOptions} loading={targets.isFetching} notFoundContent={t('ui.cases.noDepartments')} />
           </Form.Item>
         )}
         {has('departmentIds') && (
           <Form.Item name="departmentIds" label={t('field.departmentIds')} rules={required}>
-            <Select mode="multiple" options={deptOptions} loading={departments.isFetching} notFoundContent={t('ui.cases.noDepartments')} />
+            <Select mode="multiple" showSearch={{ optionFilterProp: 'label' }} options={deptOptions} loading={targets.isFetching} notFoundContent={t('ui.cases.noDepartments')} />
           </Form.Item>
         )}
         {has('leadDepartmentId') && (
@@ -189,5 +204,42 @@ export function ActionModal({ c, action, onClose }: Props) {
         )}
       </Form>
     </Modal>
+  );
+}
+
+/**
+ * The three suggested handlers with their confidence bars, learnt from the cases closed nearby;
+ * clicking one fills the form's target. Only valid targets are ever suggested (the server filters).
+ */
+function HandlerSuggestions({ suggestion, onPick, departmentsOnly }: { suggestion: Suggestion | undefined; onPick: (h: HandlerSuggestion) => void; departmentsOnly: boolean }) {
+  const { t } = useLocale();
+  if (!suggestion) return null;
+  const handlers = suggestion.handlers.filter((h) => !departmentsOnly || h.kind === 'department');
+  const unit = suggestion.trainedOn.unit;
+  return (
+    <div data-testid="handler-suggestions" style={{ marginBottom: 16 }}>
+      <Typography.Text strong>{t('ui.suggest.handlers')}</Typography.Text>
+      {handlers.length === 0 && <div><Typography.Text type="secondary">{t('ui.suggest.untrained')}</Typography.Text></div>}
+      {handlers.map((h) => (
+        <Flex
+          key={`${h.kind}:${h.id}`}
+          role="button"
+          tabIndex={0}
+          title={t('ui.suggest.pick')}
+          align="center"
+          gap={8}
+          onClick={() => onPick(h)}
+          onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onPick(h); } }}
+          style={{ cursor: 'pointer', padding: '2px 4px', borderRadius: 4 }}
+          data-testid="handler-suggestion"
+        >
+          <span style={{ minWidth: 160 }}>{h.name}{h.kind === 'department' ? `（${t('ui.suggest.department')}）` : h.level ? `（${t(`level.${h.level}`)}）` : ''}</span>
+          <Progress percent={Math.round(h.confidence * 100)} size="small" style={{ flex: 1, margin: 0 }} aria-label={t('ui.suggest.confidence', { p: Math.round(h.confidence * 100) })} />
+        </Flex>
+      ))}
+      {unit && suggestion.trainedOn.count > 0 && (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('ui.suggest.trainedOn', { unit: unit.name, n: suggestion.trainedOn.count })}</Typography.Text>
+      )}
+    </div>
   );
 }
