@@ -4,6 +4,8 @@ import { App, Flex, Form, Input, InputNumber, Modal, Progress, Radio, Select, Ty
 import { caseKeys, casesApi, type ApiCaseAction, type CaseDetail } from '../../api/cases.js';
 import { suggestionKeys, suggestionsApi, type HandlerSuggestion, type Suggestion } from '../../api/suggestions.js';
 import { useLocale } from '../../app/i18n.js';
+import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../components/PhotoPicker.js';
+import { ApiError } from '../../api/client.js';
 import { showApiError } from '../../components/apiErrors.js';
 import { useDebounced } from '../../components/useDebounced.js';
 import { actionKey } from './common.js';
@@ -69,6 +71,9 @@ export function ActionModal({ c, action, onClose }: Props) {
   const target = Form.useWatch('target', form) as string | undefined;
   const chosen = Form.useWatch('departmentIds', form) as string[] | undefined;
   const [typed, setTyped] = useState('');
+  // Photos go with a feed back, a verification or a return (on the phone pages too).
+  const withPhotos = action === 'feed_back' || action === 'verify_pass' || action === 'verify_fail' || action === 'return';
+  const [photos, setPhotos] = usePhotos();
   const mergeQ = useDebounced(typed.trim());
   const mergeTargets = useQuery({
     queryKey: caseKeys.list({ list: 'all', q: mergeQ || undefined, limit: 20 }),
@@ -77,12 +82,20 @@ export function ActionModal({ c, action, onClose }: Props) {
   });
 
   const act = useMutation({
-    mutationFn: (values: Values) => casesApi.act(c.id, action!, bodyOf(action!, values, c.version) as never),
+    mutationFn: (values: Values) => {
+      const body = bodyOf(action!, values, c.version);
+      if (withPhotos) {
+        if (photosBusy(photos)) return Promise.reject(new ApiError(400, 'invalid', t('ui.attachments.wait'), 'attachmentIds'));
+        if (photoIds(photos).length) body.attachmentIds = photoIds(photos);
+      }
+      return casesApi.act(c.id, action!, body as never);
+    },
     onSuccess: (updated) => {
       queryClient.setQueryData(caseKeys.detail(c.id), updated);
       void queryClient.invalidateQueries({ queryKey: caseKeys.all });
       void message.success(t('ui.cases.done', { action: t(actionKey(action!)) }));
       form.resetFields();
+      setPhotos([]);
       onClose();
     },
     onError: (e) => {
@@ -111,7 +124,7 @@ export function ActionModal({ c, action, onClose }: Props) {
     <Modal
       open={!!action}
       title={action ? t(actionKey(action)) : ''}
-      onCancel={() => { form.resetFields(); onClose(); }}
+      onCancel={() => { form.resetFields(); setPhotos([]); onClose(); }}
       onOk={() => form.submit()}
       okText={t('ui.cases.submit')}
       confirmLoading={act.isPending}
@@ -200,6 +213,11 @@ export function ActionModal({ c, action, onClose }: Props) {
         {has('note') && (
           <Form.Item name="note" label={noteRequired ? t('ui.cases.result') : t('field.note')} rules={noteRequired ? required : []}>
             <Input.TextArea rows={3} maxLength={2000} />
+          </Form.Item>
+        )}
+        {withPhotos && (
+          <Form.Item label={t('ui.attachments.photos')}>
+            <PhotoPicker value={photos} onChange={setPhotos} disabled={act.isPending} testId="action-photos" />
           </Form.Item>
         )}
       </Form>

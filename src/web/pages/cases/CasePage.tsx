@@ -11,6 +11,7 @@ import { ActionModal, DANGER } from './ActionModal.js';
 import { CaseMap, useGridArea } from './CaseMap.js';
 import { actionKey, buttonActions, Deadline, stateKey, StateTag, SupervisionTag, UrgencyTag } from './common.js';
 import { PhotoGallery } from '../../components/PhotoGallery.js';
+import { DuplicatePanel } from './DuplicatePanel.js';
 
 /** One case: header, place on a map, description, photos, reporter (masked), work orders, timeline and the actions allowed now. */
 export default function CasePage() {
@@ -51,6 +52,7 @@ export default function CasePage() {
           ))}
         </Flex>
       </Card>
+      <DuplicatePanel c={c} />
       <Row gutter={[12, 12]}>
         <Col xs={24} lg={14}>
           <Card title={t('ui.cases.details')} size="small">

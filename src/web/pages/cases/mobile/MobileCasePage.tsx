@@ -9,6 +9,7 @@ import { formatDateTime } from '../../../components/format.js';
 import { actionKey, buttonActions, stateKey } from '../common.js';
 import { MobileShell } from './MobileShell.js';
 import { PhotoGallery } from '../../../components/PhotoGallery.js';
+import { DuplicatePanel } from '../DuplicatePanel.js';
 import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../../components/PhotoPicker.js';
 
 /** Actions a phone handles; the rest (dispatch, whistle …) are done on the desktop case page. */
@@ -62,6 +63,7 @@ export default function MobileCasePage() {
           ))}
         </div>
       )}
+      <div style={{ margin: 8 }}><DuplicatePanel c={c} caseHref={(id) => `/m/cases/${id}`} /></div>
       <Card title={t('ui.cases.timeline')} style={{ margin: 8 }}>
         <Steps direction="vertical" current={c.timeline.length - 1} data-testid="case-timeline">
           {c.timeline.map((e) => (

@@ -6,7 +6,8 @@ import { ApiError } from '../../../api/client.js';
 import { caseKeys, casesApi } from '../../../api/cases.js';
 import { useLocale } from '../../../app/i18n.js';
 import { hasPermission, useCurrentUser } from '../../../app/session.js';
-import { CaseMap, useGridArea } from '../CaseMap.js';
+import { CaseMap, useReportArea } from '../CaseMap.js';
+import { ReportHints } from '../ReportHints.js';
 import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../../components/PhotoPicker.js';
 import { MobileShell, newIdempotencyKey } from './MobileShell.js';
 
@@ -35,10 +36,9 @@ export default function MobileReportPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [photos, setPhotos] = usePhotos();
 
-  // The map of one's own unit (needs unit.read: grid workers; a resident relies on the phone's location).
-  const ownUnit = me.bindings[0]?.unitId;
-  const canMap = hasPermission(me, 'unit.read');
-  const area = useGridArea(canMap && picking ? ownUnit : undefined);
+  // The map of the area one may report in (a resident's or worker's grid, a community's grids), for
+  // picking the place when the phone cannot locate itself.
+  const area = useReportArea(picking);
 
   const locate = () => {
     if (!('geolocation' in navigator)) {
@@ -114,6 +114,8 @@ export default function MobileReportPage() {
         )}
         <Form.Item label={t('field.description')} help={errors.description}>
           <TextArea placeholder={t('ui.cases.m.describe')} value={description} onChange={setDescription} rows={4} maxLength={2000} showCount data-testid="m-description" />
+          <ReportHints description={description} categoryCode={child ?? parent} lng={point?.lng} lat={point?.lat}
+            onPickCategory={(code) => { const [top] = code.split('.'); setParent(top); setChild(code.includes('.') ? code : undefined); }} />
         </Form.Item>
         <Form.Item label={t('ui.cases.location')} help={errors.lng} data-testid="m-location">
           <div data-testid="m-location-state" data-state={locating}>
@@ -123,9 +125,9 @@ export default function MobileReportPage() {
           </div>
           <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
             <Button size="small" onClick={locate}>{t('ui.cases.m.locateAgain')}</Button>
-            {canMap && <Button size="small" onClick={() => setPicking((p) => !p)}>{t('ui.cases.m.pickOnMap')}</Button>}
+            <Button size="small" onClick={() => setPicking((p) => !p)} data-testid="m-pick-toggle">{t('ui.cases.m.pickOnMap')}</Button>
           </div>
-          {!canMap && locating === 'failed' && <div style={{ color: '#999', marginTop: 6 }}>{t('ui.cases.m.allowLocation')}</div>}
+          {locating === 'failed' && !picking && <div style={{ color: '#999', marginTop: 6 }}>{t('ui.cases.m.allowLocation')}</div>}
           {picking && area.data && (
             <div style={{ marginTop: 8 }}>
               <CaseMap focus={area.data.focus} around={area.data.around} point={point} height={240}
