@@ -7,6 +7,7 @@ import { casesModule } from './cases/cases.module.js';
 import { open311Module } from './open311/open311.module.js';
 import { caseSettingsModule } from './case-settings/case-settings.module.js';
 import { notificationsModule } from './notifications/notifications.module.js';
+import { hotlineModule } from './hotline/hotline.module.js';
 
 /** Every feature of Linli. Add a module here and the core picks up its routes and permissions. */
-export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule, casesModule, caseSettingsModule, notificationsModule, open311Module];
+export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule, casesModule, caseSettingsModule, notificationsModule, open311Module, hotlineModule];

@@ -13,6 +13,7 @@ import { LoginPage } from '../pages/login/LoginPage.js';
 const UnitsPage = lazy(() => import('../pages/units/UnitsPage.js'));
 const UsersPage = lazy(() => import('../pages/users/UsersPage.js'));
 const AuditPage = lazy(() => import('../pages/audit/AuditPage.js'));
+const CaseSettingsPage = lazy(() => import('../pages/case-settings/CaseSettingsPage.js'));
 const AccountPage = lazy(() => import('../pages/account/AccountPage.js'));
 const ResidentsPage = lazy(() => import('../pages/registry/ResidentsPage.js'));
 const ResidentPage = lazy(() => import('../pages/registry/ResidentPage.js'));
@@ -22,6 +23,7 @@ const OrganisationsPage = lazy(() => import('../pages/registry/OrganisationsPage
 const RegistryMapPage = lazy(() => import('../pages/registry/RegistryMapPage.js'));
 const ImportPage = lazy(() => import('../pages/registry/ImportPage.js'));
 const CaseListPage = lazy(() => import('../pages/cases/CaseListPage.js'));
+const HotlineImportPage = lazy(() => import('../pages/hotline/HotlineImportPage.js'));
 const CasePage = lazy(() => import('../pages/cases/CasePage.js'));
 const MobileReportPage = lazy(() => import('../pages/cases/mobile/MobileReportPage.js'));
 const MobileCasesPage = lazy(() => import('../pages/cases/mobile/MobileCasesPage.js'));
@@ -103,6 +105,7 @@ function Shell() {
             <Route path="/cases/:id" element={<Lazy><CasePage /></Lazy>} />
           </>
         )}
+        {allowed.some((n) => n.path === '/hotline-import') && <Route path="/hotline-import" element={<Lazy><HotlineImportPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/residents') && (
           <>
@@ -116,6 +119,7 @@ function Shell() {
         )}
         {allowed.some((n) => n.path === '/registry-import') && <Route path="/registry-import" element={<Lazy><ImportPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/users') && <Route path="/users" element={<Lazy><UsersPage /></Lazy>} />}
+        {allowed.some((n) => n.path === '/case-settings') && <Route path="/case-settings" element={<Lazy><CaseSettingsPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/audit') && <Route path="/audit" element={<Lazy><AuditPage /></Lazy>} />}
         <Route path="/account" element={<Lazy><AccountPage /></Lazy>} />
         <Route path="*" element={<Navigate to={firstPage(user)} replace />} />

@@ -4,7 +4,7 @@ import { Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typograp
 import { useQuery } from '@tanstack/react-query';
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
-  MenuUnfoldOutlined, ShopOutlined, TeamOutlined, UserOutlined,
+  MenuUnfoldOutlined, PhoneOutlined, SettingOutlined, ShopOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import type { Role } from '../../shared/roles.js';
 import type { MessageKey } from '../../shared/i18n/index.js';
@@ -27,11 +27,13 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
   { path: '/cases', label: 'ui.cases.nav.cases', icon: <AlertOutlined />, allowed: seesCases },
+  { path: '/hotline-import', label: 'ui.hotline.nav', icon: <PhoneOutlined />, allowed: (me) => hasPermission(me, 'hotline.import') },
   { path: '/residents', label: 'ui.registry.nav.residents', icon: <ContactsOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/buildings', label: 'ui.registry.nav.buildings', icon: <HomeOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/organisations', label: 'ui.registry.nav.organisations', icon: <ShopOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/grid-map', label: 'ui.registry.nav.map', icon: <EnvironmentOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/registry-import', label: 'ui.registry.nav.import', icon: <ImportOutlined />, allowed: (me) => hasPermission(me, 'registry.import') },
+  { path: '/case-settings', label: 'ui.case_settings.menu', icon: <SettingOutlined />, allowed: (me) => hasPermission(me, 'department.manage', 'case_category.manage') },
   { path: '/users', label: 'ui.nav.users', icon: <TeamOutlined />, allowed: (me) => hasPermission(me, 'user.read', 'role_binding.read') },
   { path: '/audit', label: 'ui.nav.audit', icon: <AuditOutlined />, allowed: (me) => hasPermission(me, 'audit.read') },
   { path: '/m/report', label: 'ui.cases.nav.report', icon: <CameraOutlined />, allowed: reportsFromPhone },

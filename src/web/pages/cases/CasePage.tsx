@@ -66,6 +66,7 @@ export default function CasePage() {
               </Descriptions.Item>
               <Descriptions.Item label={t('ui.cases.reportedAt')}>{formatDateTime(c.createdAt, locale)}</Descriptions.Item>
               {c.hotlineOrderNo && <Descriptions.Item label={t('field.hotlineOrderNo')}>{c.hotlineOrderNo}</Descriptions.Item>}
+              {c.hotlineDeadline && <Descriptions.Item label={t('field.hotlineDeadline')}><span data-testid="hotline-deadline">{formatDateTime(c.hotlineDeadline, locale)}</span></Descriptions.Item>}
               {c.rating && (
                 <Descriptions.Item label={t('field.rating')}>{t(`ui.cases.rating.${c.rating}`)}{c.ratingComment ? ` — ${c.ratingComment}` : ''}</Descriptions.Item>
               )}

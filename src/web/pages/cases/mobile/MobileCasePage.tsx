@@ -46,6 +46,11 @@ export default function MobileCasePage() {
             {t('ui.cases.col.deadline')}：{formatDateTime(c.stageDeadline, locale)}
           </div>
         )}
+        {c.hotlineOrderNo && (
+          <div style={{ marginTop: 8, color: '#888' }} data-testid="m-hotline">
+            {t('field.hotlineOrderNo')}：{c.hotlineOrderNo}{c.hotlineDeadline ? ` · ${t('field.hotlineDeadline')}：${formatDateTime(c.hotlineDeadline, locale)}` : ''}
+          </div>
+        )}
         {c.attachments.length > 0 && (
           <div style={{ marginTop: 10 }}>
             <PhotoGallery photos={c.attachments} variant="mobile" size={76} testId="m-case-photos" />
