@@ -176,9 +176,15 @@ describe('cases in Chromium', () => {
     // Submitting without a unit names the field.
     await page.getByTestId('action-submit').click();
     await page.getByTestId('action-form').getByText('请填写此项').waitFor();
-    await page.locator('#unitId').click();
-    await page.locator('#unitId').fill('第六');
-    await page.locator('.ant-select-item-option[title="第六网格"]').click();
+    // The valid targets load (and reload) while the form is open: pick until the choice shows.
+    const chosen = page.getByTestId('action-form').locator('.ant-select-content-has-value', { hasText: '第六网格' });
+    await expect.poll(async () => {
+      if (await chosen.count()) return true;
+      await page.locator('#unitId').click();
+      await page.locator('#unitId').fill('第六');
+      await page.locator('.ant-select-item-option[title="第六网格"]').click({ timeout: 10_000 }).catch(() => undefined);
+      return (await chosen.count()) > 0;
+    }, { timeout: 45_000 }).toBe(true);
     await page.getByTestId('action-form').locator('textarea').fill('请网格员尽快上门处理');
     await shot(page, 'desktop-dispatch-form', { fullPage: false });
     await page.getByTestId('action-submit').click();
