@@ -248,6 +248,40 @@ describe('the demo seed', () => {
     expect(sent.total).toBeGreaterThan(0);
   });
 
+  it('sets the district’s visit rules and gives 黄艳娇 four weeks of field work to check and supervise', async () => {
+    const rules = await t.db.selectFrom('visit_rule as r').innerJoin('unit as u', 'u.id', 'r.unit_id')
+      .select(['r.kind', 'r.tag_code', 'r.interval_days', 'r.per_day', 'u.level']).orderBy('r.id').execute();
+    expect(rules.map((r) => [r.kind, r.tag_code, r.interval_days ?? r.per_day])).toEqual([
+      ['tag', 'living_alone', 7], ['tag', 'disabled', 30], ['tag', 'low_income', 30], ['all_households', null, 90], ['daily_quota', null, 10],
+    ]);
+    expect(rules.every((r) => r.level === 'district')).toBe(true);
+    const grid = new Client(t.app);
+    expect((await grid.login('grid', seeded.password)).json().status).toBe('ok');
+    const checklist = (await grid.get('/api/checklist')).json();
+    expect(checklist.quota.perDay).toBe(10);
+    expect(checklist.visits.total).toBeGreaterThan(0);
+    expect(checklist.visits.buildings[0].items.length).toBeGreaterThan(0);
+    // Some special households slipped in the last days: the checklist has overdue care visits.
+    expect(checklist.visits.buildings.some((b: { items: { state: string; special: boolean }[] }) => b.items.some((i) => i.state === 'overdue' && i.special))).toBe(true);
+    const pack = (await grid.get('/api/fieldwork/offline-pack')).json();
+    expect(pack.grids.map((g: { code: string }) => g.code)).toEqual(['420105013007006']);
+    expect(pack.residents.every((r: { idNumber: string | null }) => r.idNumber === null || /^420105\*{8}[0-9X]{4}$/.test(r.idNumber))).toBe(true);
+
+    const community = new Client(t.app);
+    expect((await community.login('community', seeded.password)).json().status).toBe('ok');
+    const longhu = await t.db.selectFrom('unit').select('id').where('code', '=', '420105013007').executeTakeFirstOrThrow();
+    const now = t.ctx.clock.now();
+    const day = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const view = (await community.get(`/api/fieldwork/compliance?unitId=${longhu.id}&from=${day(new Date(now.getTime() - 28 * 86_400_000))}&to=${day(now)}`)).json();
+    const huang = view.workers.find((w: { name: string }) => w.name === '黄艳娇');
+    const visits = await count(sql`SELECT count(*) AS n FROM visit v JOIN app_user u ON u.id = v.visitor_id WHERE u.username = 'grid'`);
+    expect(visits).toBeGreaterThan(150);
+    expect(huang.figures.visitsDone).toBe(visits);
+    expect(huang.figures.patrols).toBeGreaterThan(15);
+    expect(huang.figures.quotaDaysMet).toBeGreaterThan(15);
+    expect(huang.figures.diaryEntries).toBeGreaterThan(0);
+  });
+
   it('takes a few seconds', () => {
     expect(seconds).toBeLessThan(30);
   });

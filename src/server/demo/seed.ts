@@ -17,6 +17,7 @@ import { readDistrictDivisions } from './divisions.js';
 import { demoCareTags } from './care-tags.js';
 import { nameKeys } from '../modules/registry/pinyin.js';
 import { seedDemoCases } from './cases.js';
+import { seedDemoFieldwork } from './fieldwork.js';
 import { addDepartmentMember, ensureStandardDepartments, STANDARD_DEPARTMENTS } from '../modules/cases/departments.service.js';
 import { countPlan, planDetailedCommunities, type PlannedCommunity, type PlannedMicrogrid } from './plan.js';
 
@@ -223,6 +224,8 @@ async function seedInTransaction(
   }).returning('id').executeTakeFirstOrThrow();
   const cases = await seedDemoCases(trx, ctx, { byUsername: accountIds, history }, departments,
     { community: '420105013007', workerGrids: { 6: 'grid', 2: 'grid2' } }, ctx.clock.now());
+  // The district's visit rules and four weeks of 黄艳娇's field work in 龙湖东岸's sixth grid.
+  await seedDemoFieldwork(trx, { district, gridCode: placeOf({ level: 'grid', community: '420105013007', number: 6 }, byCode, plan).code, workerId: accountIds.grid!, now: ctx.clock.now() });
 
   const planned = countPlan(plan);
   const counts: DemoCounts = { districts: 1, streets, communities, ...planned, accounts: accounts.length, cases };

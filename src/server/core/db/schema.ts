@@ -302,6 +302,10 @@ export interface Database {
   hotline_source: HotlineSourceTable;
   hotline_import_job: HotlineImportJobTable;
   hotline_import_row: HotlineImportRowTable;
+  visit_rule: VisitRuleTable;
+  visit: VisitTable;
+  patrol: PatrolTable;
+  diary_entry: DiaryEntryTable;
 }
 
 export type Unit = Selectable<UnitTable>;
@@ -554,4 +558,76 @@ export interface HotlineImportRowTable {
   placement: Json<Record<string, unknown> | null> | null;
   existing_case_id: string | null;
   case_id: string | null;
+}
+
+// ——— Grid worker field work (migrations/0014_fieldwork.sql) ———
+
+export type VisitRuleKind = 'tag' | 'all_households' | 'daily_quota';
+export type VisitKind = 'routine' | 'care' | 'case_follow_up' | 'information';
+export type VisitFollowUp = 'none' | 'case' | 'proxy_service';
+
+export interface VisitRuleTable extends Scoped {
+  id: Generated<string>;
+  name: string;
+  kind: VisitRuleKind;
+  tag_code: string | null;
+  interval_days: number | null;
+  per_day: number | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface VisitTable extends Scoped {
+  id: Generated<string>;
+  household_id: string;
+  visitor_id: string;
+  kind: VisitKind;
+  occurred_at: Date;
+  met_resident_ids: ColumnType<string[], string[] | undefined, string[]>;
+  met_others: string | null;
+  nobody_home: ColumnType<boolean, boolean | undefined, boolean>;
+  findings: string | null;
+  case_id: string | null;
+  follow_up: ColumnType<VisitFollowUp, VisitFollowUp | undefined, VisitFollowUp>;
+  lng: number | null;
+  lat: number | null;
+  changes: Json<Record<string, unknown>>;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Timestamp;
+}
+
+/** A route point: [lng, lat, epoch milliseconds]. */
+export type RoutePoint = [number, number, number];
+
+export interface PatrolTable extends Scoped {
+  id: Generated<string>;
+  worker_id: string;
+  started_at: Date;
+  ended_at: Date;
+  route: Json<RoutePoint[]>;
+  point_count: number;
+  distance_m: number;
+  notes: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Timestamp;
+}
+
+export interface DiaryEntryTable extends Scoped {
+  id: Generated<string>;
+  author_id: string;
+  occurred_at: Date;
+  body: string;
+  household_id: string | null;
+  building_id: string | null;
+  resident_ids: ColumnType<string[], string[] | undefined, string[]>;
+  lng: number | null;
+  lat: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Timestamp;
 }

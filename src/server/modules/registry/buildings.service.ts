@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../core/db/index.js';
+import type { Db, Executor, Trx } from '../../core/db/index.js';
 import { pathWithin, type Actor } from '../../core/access/actor.js';
 import { writeAudit, type AuditContext } from '../../core/audit/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../../core/http/errors.js';
@@ -191,42 +191,45 @@ export async function createHousehold(db: Db, actor: Actor, audit: AuditContext,
 
 /** Change a household's room, floor, use or tags. Sensitive tags the caller cannot see are kept. */
 export async function updateHousehold(db: Db, actor: Actor, audit: AuditContext, id: string, input: UpdateHouseholdInput): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const found = await Q.findHouseholdInScope(trx, actor, id);
-    if (!found) throw notFound();
-    if (!actor.can(P.write, found.unit_path)) throw forbidden();
-    // Lock the building first (as creation does), then read the household again under the lock.
-    const b = await writableBuilding(trx, actor, found.building_id);
-    const h = (await Q.findHouseholdInScope(trx, actor, id, { lock: true }))!;
-    const before = { room: h.room, floor: h.floor, usage: h.usage };
-    const after = {
-      room: input.room ?? h.room,
-      floor: input.floor === undefined ? h.floor : input.floor,
-      usage: input.usage ?? h.usage,
-    };
-    const changed: string[] = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
-    if (changed.includes('floor')) checkFloor(after.floor, b.floors);
-    if (changed.includes('room') && (await Q.roomTaken(trx, b.id, h.entrance_id, after.room, h.id))) {
-      throw conflict('room_taken', 'household.room_taken', { room: after.room }, 'room');
-    }
-    let tags = { added: 0, removed: 0 };
-    if (input.tagIds !== undefined) {
-      const tagIds = await checkedTagIds(trx, actor, h.unit_path, input.tagIds);
-      tags = await replaceTags(trx, actor, h.unit_path, 'household_tag', h.id, tagIds);
-      if (tags.added + tags.removed > 0) changed.push('tagIds');
-    }
-    if (changed.length === 0) return;
-    const fieldChanges = changed.filter((k) => k !== 'tagIds');
-    if (fieldChanges.length > 0) {
-      await trx.updateTable('household').set({ room: after.room, floor: after.floor, usage: after.usage }).where('id', '=', h.id).execute();
-    }
-    await writeAudit(trx, audit, {
-      action: 'household.update', resourceType: 'household', resourceId: h.id, unitPath: h.unit_path,
-      detail: {
-        changed,
-        before: Object.fromEntries(fieldChanges.map((k) => [k, before[k as keyof typeof before]])),
-        ...(changed.includes('tagIds') ? { tagsAdded: tags.added, tagsRemoved: tags.removed } : {}),
-      },
-    });
+  await db.transaction().execute((trx) => updateHouseholdIn(trx, actor, audit, id, input));
+}
+
+/** updateHousehold inside the caller's transaction (a field visit changes the household with its own record). */
+export async function updateHouseholdIn(trx: Trx, actor: Actor, audit: AuditContext, id: string, input: UpdateHouseholdInput): Promise<void> {
+  const found = await Q.findHouseholdInScope(trx, actor, id);
+  if (!found) throw notFound();
+  if (!actor.can(P.write, found.unit_path)) throw forbidden();
+  // Lock the building first (as creation does), then read the household again under the lock.
+  const b = await writableBuilding(trx, actor, found.building_id);
+  const h = (await Q.findHouseholdInScope(trx, actor, id, { lock: true }))!;
+  const before = { room: h.room, floor: h.floor, usage: h.usage };
+  const after = {
+    room: input.room ?? h.room,
+    floor: input.floor === undefined ? h.floor : input.floor,
+    usage: input.usage ?? h.usage,
+  };
+  const changed: string[] = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
+  if (changed.includes('floor')) checkFloor(after.floor, b.floors);
+  if (changed.includes('room') && (await Q.roomTaken(trx, b.id, h.entrance_id, after.room, h.id))) {
+    throw conflict('room_taken', 'household.room_taken', { room: after.room }, 'room');
+  }
+  let tags = { added: 0, removed: 0 };
+  if (input.tagIds !== undefined) {
+    const tagIds = await checkedTagIds(trx, actor, h.unit_path, input.tagIds);
+    tags = await replaceTags(trx, actor, h.unit_path, 'household_tag', h.id, tagIds);
+    if (tags.added + tags.removed > 0) changed.push('tagIds');
+  }
+  if (changed.length === 0) return;
+  const fieldChanges = changed.filter((k) => k !== 'tagIds');
+  if (fieldChanges.length > 0) {
+    await trx.updateTable('household').set({ room: after.room, floor: after.floor, usage: after.usage }).where('id', '=', h.id).execute();
+  }
+  await writeAudit(trx, audit, {
+    action: 'household.update', resourceType: 'household', resourceId: h.id, unitPath: h.unit_path,
+    detail: {
+      changed,
+      before: Object.fromEntries(fieldChanges.map((k) => [k, before[k as keyof typeof before]])),
+      ...(changed.includes('tagIds') ? { tagsAdded: tags.added, tagsRemoved: tags.removed } : {}),
+    },
   });
 }

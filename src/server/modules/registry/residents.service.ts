@@ -108,46 +108,49 @@ export async function createResident(ctx: AppContext, actor: Actor, audit: Audit
 }
 
 export async function updateResident(ctx: AppContext, actor: Actor, audit: AuditContext, id: string, input: UpdateResidentInput): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const r = await lockForChange(trx, actor, id, input.version);
-    if (r.status !== 'active') throw new AppError(409, 'not_active', 'registry.not_active');
-    // Check against the stored values the client did not send, so an ID number cannot silently contradict them.
-    const current = {
-      gender: input.gender !== undefined ? input.gender : input.idNumber !== undefined ? undefined : r.gender,
-      birthDate: input.birthDate !== undefined ? input.birthDate : input.idNumber !== undefined ? undefined : r.birth_date,
-    };
-    const { problems, values } = checkResidentFields({ ...input, ...current }, ctx.clock.now());
-    if (problems.length) fail(problems[0]!);
-    const idHash = values.idNumber ? ctx.cipher.blindIndex(values.idNumber) : values.idNumber === null ? null : undefined;
-    if (idHash && (await personTaken(trx, idHash, id))) throw conflict('duplicate_person', 'registry.duplicate_person', undefined, 'idNumber');
-    let tagIds: string[] | undefined;
-    if (input.tagIds) {
-      const checked = await checkTagIds(trx, actor, r.unit_path, 'resident', input.tagIds);
-      if (!checked.ok) throw invalid('tagIds', 'registry.tag_unknown', { id: checked.badId });
-      tagIds = checked.ids;
-    }
-    const fieldsChanged = Object.keys(input).filter((k) => k !== 'version' && k !== 'tagIds' && input[k as keyof UpdateResidentInput] !== undefined);
-    await keepHistory(trx, ctx, actor, r, fieldsChanged.length ? 'update' : 'tags', null);
-    const keys = input.name ? nameKeys(input.name) : null;
-    await trx.updateTable('resident').set({
-      ...(input.name !== undefined ? { name: input.name, name_initials: keys!.initials, name_pinyin: keys!.full } : {}),
-      ...(values.gender !== undefined ? { gender: values.gender } : {}),
-      ...(values.birthDate !== undefined ? { birth_date: values.birthDate } : {}),
-      ...(idHash !== undefined ? { id_number_enc: values.idNumber ? ctx.cipher.encrypt(values.idNumber) : null, id_number_hash: idHash } : {}),
-      ...(values.phone !== undefined ? { phone_enc: values.phone ? ctx.cipher.encrypt(values.phone) : null, phone_hash: values.phone ? ctx.cipher.blindIndex(values.phone) : null } : {}),
-      ...(input.ethnicity !== undefined ? { ethnicity: input.ethnicity } : {}),
-      ...(input.politicalStatus !== undefined ? { political_status: input.politicalStatus } : {}),
-      ...(input.relation !== undefined ? { relation: input.relation } : {}),
-      ...(input.residenceType !== undefined ? { residence_type: input.residenceType } : {}),
-      ...(input.movedInOn !== undefined ? { moved_in_on: input.movedInOn } : {}),
-      version: r.version + 1,
-      updated_at: ctx.clock.now(),
-    }).where('id', '=', id).execute();
-    const tagChange = tagIds ? await replaceTags(trx, actor, r.unit_path, 'resident_tag', id, tagIds) : null;
-    await writeAudit(trx, audit, {
-      action: 'resident.update', resourceType: 'resident', resourceId: id, unitPath: r.unit_path,
-      detail: { changed: fieldsChanged, ...(tagChange ? { tags: tagChange } : {}) },
-    });
+  await ctx.db.transaction().execute((trx) => updateResidentIn(trx, ctx, actor, audit, id, input));
+}
+
+/** updateResident inside the caller's transaction (a field visit changes residents with its own record). */
+export async function updateResidentIn(trx: Trx, ctx: AppContext, actor: Actor, audit: AuditContext, id: string, input: UpdateResidentInput): Promise<void> {
+  const r = await lockForChange(trx, actor, id, input.version);
+  if (r.status !== 'active') throw new AppError(409, 'not_active', 'registry.not_active');
+  // Check against the stored values the client did not send, so an ID number cannot silently contradict them.
+  const current = {
+    gender: input.gender !== undefined ? input.gender : input.idNumber !== undefined ? undefined : r.gender,
+    birthDate: input.birthDate !== undefined ? input.birthDate : input.idNumber !== undefined ? undefined : r.birth_date,
+  };
+  const { problems, values } = checkResidentFields({ ...input, ...current }, ctx.clock.now());
+  if (problems.length) fail(problems[0]!);
+  const idHash = values.idNumber ? ctx.cipher.blindIndex(values.idNumber) : values.idNumber === null ? null : undefined;
+  if (idHash && (await personTaken(trx, idHash, id))) throw conflict('duplicate_person', 'registry.duplicate_person', undefined, 'idNumber');
+  let tagIds: string[] | undefined;
+  if (input.tagIds) {
+    const checked = await checkTagIds(trx, actor, r.unit_path, 'resident', input.tagIds);
+    if (!checked.ok) throw invalid('tagIds', 'registry.tag_unknown', { id: checked.badId });
+    tagIds = checked.ids;
+  }
+  const fieldsChanged = Object.keys(input).filter((k) => k !== 'version' && k !== 'tagIds' && input[k as keyof UpdateResidentInput] !== undefined);
+  await keepHistory(trx, ctx, actor, r, fieldsChanged.length ? 'update' : 'tags', null);
+  const keys = input.name ? nameKeys(input.name) : null;
+  await trx.updateTable('resident').set({
+    ...(input.name !== undefined ? { name: input.name, name_initials: keys!.initials, name_pinyin: keys!.full } : {}),
+    ...(values.gender !== undefined ? { gender: values.gender } : {}),
+    ...(values.birthDate !== undefined ? { birth_date: values.birthDate } : {}),
+    ...(idHash !== undefined ? { id_number_enc: values.idNumber ? ctx.cipher.encrypt(values.idNumber) : null, id_number_hash: idHash } : {}),
+    ...(values.phone !== undefined ? { phone_enc: values.phone ? ctx.cipher.encrypt(values.phone) : null, phone_hash: values.phone ? ctx.cipher.blindIndex(values.phone) : null } : {}),
+    ...(input.ethnicity !== undefined ? { ethnicity: input.ethnicity } : {}),
+    ...(input.politicalStatus !== undefined ? { political_status: input.politicalStatus } : {}),
+    ...(input.relation !== undefined ? { relation: input.relation } : {}),
+    ...(input.residenceType !== undefined ? { residence_type: input.residenceType } : {}),
+    ...(input.movedInOn !== undefined ? { moved_in_on: input.movedInOn } : {}),
+    version: r.version + 1,
+    updated_at: ctx.clock.now(),
+  }).where('id', '=', id).execute();
+  const tagChange = tagIds ? await replaceTags(trx, actor, r.unit_path, 'resident_tag', id, tagIds) : null;
+  await writeAudit(trx, audit, {
+    action: 'resident.update', resourceType: 'resident', resourceId: id, unitPath: r.unit_path,
+    detail: { changed: fieldsChanged, ...(tagChange ? { tags: tagChange } : {}) },
   });
 }
 
