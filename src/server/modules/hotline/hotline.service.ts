@@ -1,4 +1,5 @@
 import fsp from 'node:fs/promises';
+import { BackgroundJobs, Interrupted, type JobLogger } from '../../core/jobs.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../core/context.js';
@@ -38,7 +39,6 @@ const removeFile = (ctx: AppContext, name: string | null) => (name ? fsp.rm(path
 // ---------------------------------------------------------------------------------------------
 // Background work
 
-class Interrupted extends Error {}
 /** Linli changed under a row between the check and the commit. */
 class CommitConflict extends Error {
   constructor(readonly row: number) {
@@ -46,37 +46,14 @@ class CommitConflict extends Error {
   }
 }
 
-interface Logger { error(obj: unknown, msg?: string): void }
-
 /**
  * The checks and commits running in the background, each started after its request is answered.
  * Closing lets running work stop between batches (the job ends 'failed'); on start, jobs a stopped
  * server left half-done are marked failed and stale uploads removed.
  */
-export class HotlineRunner {
-  private readonly tasks = new Map<string, Promise<void>>();
-  private stopping = false;
-
-  constructor(private readonly ctx: AppContext, readonly log: Logger = console) {}
-
-  start(jobId: string, task: () => Promise<void>): void {
-    const p = task()
-      .catch((err: unknown) => this.log.error({ err, jobId }, 'hotline import failed unexpectedly'))
-      .finally(() => this.tasks.delete(jobId));
-    this.tasks.set(jobId, p);
-  }
-
-  async settled(jobId: string): Promise<void> {
-    await this.tasks.get(jobId);
-  }
-
-  checkpoint(): void {
-    if (this.stopping) throw new Interrupted();
-  }
-
-  async close(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled([...this.tasks.values()]);
+export class HotlineRunner extends BackgroundJobs {
+  constructor(private readonly ctx: AppContext, log: JobLogger = console) {
+    super(log, 'hotline import');
   }
 
   async recover(): Promise<void> {

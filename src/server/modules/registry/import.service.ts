@@ -1,4 +1,5 @@
 import { beijingDate } from '../../../shared/dates.js';
+import { BackgroundJobs, Interrupted, type JobLogger } from '../../core/jobs.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -38,7 +39,6 @@ export function importsDir(ctx: AppContext): string {
 // ---------------------------------------------------------------------------------------------
 // Background work
 
-class Interrupted extends Error {}
 /** The registry changed under a row between the check and the commit. */
 class CommitConflict extends Error {
   constructor(readonly row: number) {
@@ -46,43 +46,15 @@ class CommitConflict extends Error {
   }
 }
 
-interface Logger { error(obj: unknown, msg?: string): void }
-
 /**
  * The imports the server is working on: each check or commit runs in the background right after
  * its request is answered (202), and the server keeps its promise. Closing the server lets running
  * work stop between batches (the job ends 'failed', nothing committed); on start, jobs a stopped
  * server left half-done are marked failed.
  */
-export class ImportRunner {
-  private readonly tasks = new Map<string, Promise<void>>();
-  private stopping = false;
-
-  constructor(private readonly ctx: AppContext, readonly log: Logger = console) {}
-
-  get closing(): boolean {
-    return this.stopping;
-  }
-
-  start(jobId: string, task: () => Promise<void>): void {
-    const p = task()
-      .catch((err: unknown) => this.log.error({ err, jobId }, 'import job failed unexpectedly'))
-      .finally(() => this.tasks.delete(jobId));
-    this.tasks.set(jobId, p);
-  }
-
-  /** Resolves once the job's current background work (if any) is over. */
-  async settled(jobId: string): Promise<void> {
-    await this.tasks.get(jobId);
-  }
-
-  checkpoint(): void {
-    if (this.stopping) throw new Interrupted();
-  }
-
-  async close(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled([...this.tasks.values()]);
+export class ImportRunner extends BackgroundJobs {
+  constructor(private readonly ctx: AppContext, log: JobLogger = console) {
+    super(log, 'import job');
   }
 
   /** On start: fail what a stopped server left running (and remove its uploads); expire stale checks. */
