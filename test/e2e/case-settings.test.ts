@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet, signInAs as signInAsIn } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** antd puts a space between the two characters of a two-character button label. */
@@ -45,24 +45,9 @@ describe('case settings in Chromium', () => {
     await server?.stop();
   });
 
-  async function api<T>(p: string): Promise<T> {
-    return page.evaluate(async (url) => {
-      const res = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-      return res.json();
-    }, p) as Promise<T>;
-  }
+  const api = <T>(p: string) => apiGet<T>(page, p);
 
-  async function signInAs(username: string, viewport: { width: number; height: number }) {
-    await page.setViewportSize(viewport);
-    await page.goto('about:blank');
-    await browser.context.clearCookies();
-    await page.goto(server.url + '/login');
-    await page.locator('#username').fill(username);
-    await page.locator('#password').fill(DEMO_PASSWORD);
-    await page.locator('button[type=submit]').click();
-    await page.waitForURL((u) => u.pathname !== '/login');
-  }
+  const signInAs = (username: string, viewport: { width: number; height: number }) => signInAsIn(browser, server.url, username, DEMO_PASSWORD, viewport);
 
   it('the district edits the handling limit of 车乱停 to 2 工作日; a bad amount is named on its field', async () => {
     await signInAs('district', DESKTOP);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { inGeometry } from '../../src/shared/geo.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, signInAs as signInAsIn } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 
@@ -53,26 +53,9 @@ describe('cases in Chromium', () => {
     await server?.stop();
   });
 
-  /** A request through the signed-in browser (its session cookie). */
-  async function api<T>(p: string): Promise<T> {
-    return page.evaluate(async (url) => {
-      const res = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-      return res.json();
-    }, p) as Promise<T>;
-  }
+  const api = <T>(p: string) => apiGet<T>(page, p);
 
-  async function signInAs(username: string, viewport: { width: number; height: number }) {
-    await page.setViewportSize(viewport);
-    // A new sign-in without the old session cookie (signing out through the API under a mounted page is not what a user does).
-    await page.goto('about:blank');
-    await browser.context.clearCookies();
-    await page.goto(server.url + '/login');
-    await page.locator('#username').fill(username);
-    await page.locator('#password').fill(DEMO_PASSWORD);
-    await page.locator('button[type=submit]').click();
-    await page.waitForURL((u) => u.pathname !== '/login');
-  }
+  const signInAs = (username: string, viewport: { width: number; height: number }) => signInAsIn(browser, server.url, username, DEMO_PASSWORD, viewport);
 
   /** The photos of a gallery that the browser has actually loaded and decoded (naturalWidth > 0). */
   async function loadedPhotos(testId: string): Promise<number> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import { translate } from '../../src/shared/i18n/index.js';
 import { idCheckChar } from '../../src/shared/validation/id-number.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names. */
@@ -91,13 +91,7 @@ describe('registry in Chromium', () => {
   });
 
   /** A GET through the signed-in browser (its session cookie). */
-  async function api<T>(p: string): Promise<T> {
-    return page.evaluate(async (url) => {
-      const res = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-      return res.json();
-    }, p) as Promise<T>;
-  }
+  const api = <T>(p: string) => apiGet<T>(page, p);
 
   async function menu(text: string) {
     await page.getByTestId('side-menu').getByText(text, { exact: true }).click();

@@ -81,3 +81,28 @@ export const clearScreenshots = foundationShots.clear;
 export function totpCode(secretBase32: string, at = Date.now()): string {
   return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32.replace(/\s+/g, '')) }).generate({ timestamp: at });
 }
+
+/** A GET through the signed-in browser (its session cookie), answering the JSON. */
+export async function apiGet<T>(page: Page, url: string): Promise<T> {
+  return page.evaluate(async (u) => {
+    const res = await fetch(u, { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }, url) as Promise<T>;
+}
+
+/**
+ * Sign in on the login page as `username`, at a viewport, without the previous session's cookie
+ * (signing out through the API under a mounted page is not what a user does).
+ */
+export async function signInAs(browser: Browser, baseUrl: string, username: string, password: string, viewport: { width: number; height: number }): Promise<void> {
+  const { page } = browser;
+  await page.setViewportSize(viewport);
+  await page.goto('about:blank');
+  await browser.context.clearCookies();
+  await page.goto(baseUrl + '/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((u) => u.pathname !== '/login');
+}
