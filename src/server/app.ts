@@ -83,7 +83,11 @@ export async function buildApp(ctx: AppContext, modules: ModuleManifest[], opts:
   const serveWeb = opts.serveWeb ?? true;
   const hasWeb = serveWeb && fs.existsSync(path.join(WEB_DIST, 'index.html'));
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'],
+      // The service worker is checked for a new release on every visit (it names the release's cache).
+      setHeaders: (reply, filePath) => { if (path.basename(filePath) === 'sw.js') reply.header('cache-control', 'no-cache'); },
+    });
   }
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/') || req.method !== 'GET' || !hasWeb) {

@@ -28,6 +28,7 @@ const CasePage = lazy(() => import('../pages/cases/CasePage.js'));
 const MobileReportPage = lazy(() => import('../pages/cases/mobile/MobileReportPage.js'));
 const MobileCasesPage = lazy(() => import('../pages/cases/mobile/MobileCasesPage.js'));
 const MobileCasePage = lazy(() => import('../pages/cases/mobile/MobileCasePage.js'));
+const OutboxPage = lazy(() => import('../pages/cases/mobile/OutboxPage.js'));
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -96,6 +97,7 @@ function Shell() {
           {hasPermission(user, 'case.report') && <Route path="/m/report" element={<Lazy><MobileReportPage /></Lazy>} />}
           <Route path="/m/cases" element={<Lazy><MobileCasesPage /></Lazy>} />
           <Route path="/m/cases/:id" element={<Lazy><MobileCasePage /></Lazy>} />
+          <Route path="/m/outbox" element={<Lazy><OutboxPage /></Lazy>} />
         </>
       )}
       <Route element={<AppLayout />}>

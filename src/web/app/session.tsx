@@ -2,12 +2,34 @@ import { useCallback, useEffect } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Locale } from '../../shared/i18n/index.js';
 import { authApi, type Me } from '../api/auth.js';
+import { ApiError } from '../api/client.js';
+import { adoptUser, cachedMe } from '../pwa/data.js';
+import { clearOutboxAndData } from '../pwa/outbox.js';
 import { ME_KEY } from './query.js';
 import { clearExplicitChoice, useLocale } from './i18n.js';
 
-/** The signed-in user (null: nobody; undefined: still loading). */
+/** The signed-in user (null: nobody; undefined: still loading). Without signal: the device's last one. */
 export function useMe() {
-  return useQuery({ queryKey: ME_KEY, queryFn: authApi.me, staleTime: 60_000 });
+  return useQuery({ queryKey: ME_KEY, queryFn: meOrLast, staleTime: 60_000, networkMode: 'offlineFirst' });
+}
+
+/**
+ * Ask the server who is signed in; a confirmed account is kept on the device (another account than
+ * the last one clears the device first). Without signal the kept one opens the app (the field pages
+ * work offline); the server decides again as soon as it answers.
+ */
+async function meOrLast(): Promise<Me | null> {
+  try {
+    const me = await authApi.me();
+    if (me && !me.mfa.pending) await adoptUser(me).catch(() => undefined); // no IndexedDB (private window): online only
+    return me;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 0) {
+      const last = await cachedMe().catch(() => null);
+      if (last) return last;
+    }
+    throw e;
+  }
 }
 
 /** The signed-in user of a page behind the sign-in (the layout guarantees one). */
@@ -82,6 +104,8 @@ export function useLogout() {
     mutationFn: authApi.logout,
     onSettled: () => {
       signedOutByHand = true;
+      // The device forgets the account's data and what waits to be sent.
+      void clearOutboxAndData().catch(() => undefined);
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
       queryClient.setQueryData(ME_KEY, null);
     },

@@ -1,23 +1,32 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type Dispatch, type SetStateAction } from 'react';
 import { useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Form, Input, Selector, TextArea, Toast } from 'antd-mobile';
 import { ApiError } from '../../../api/client.js';
-import { caseKeys, casesApi } from '../../../api/cases.js';
+import { caseKeys, casesApi, type CaseDetail } from '../../../api/cases.js';
 import { useLocale } from '../../../app/i18n.js';
 import { hasPermission, useCurrentUser } from '../../../app/session.js';
 import { CaseMap, useReportArea } from '../CaseMap.js';
 import { ReportHints } from '../ReportHints.js';
-import { PhotoPicker, photoIds, photosBusy, usePhotos } from '../../../components/PhotoPicker.js';
+import { PhotoPicker, photoIds, photosBusy, usePhotos, type PickedPhoto } from '../../../components/PhotoPicker.js';
+import { LOCALES, translate } from '../../../../shared/i18n/index.js';
+import { enqueue, outboxItems } from '../../../pwa/outbox.js';
 import { MobileShell, newIdempotencyKey } from './MobileShell.js';
 
 type Point = { lng: number; lat: number };
 type Locating = 'locating' | 'located' | 'failed' | 'picked';
 
+/** The upload's "no network" message (in either language): such a photo is kept and sent with the report. */
+const NETWORK_MESSAGES = new Set(LOCALES.map((l) => translate(l, 'ui.error.network')));
+/** A photo kept on the phone, to be uploaded by the outbox (shown as picked, without a failure). */
+const keptForLater = (p: PickedPhoto) => p.state === 'done' && !p.attachment;
+
 /**
  * 随手拍 on the phone: photos (shrunk on the phone, each uploaded as soon as it is picked), category,
  * description, the place from the browser's location (or a point picked on the map of one's grid).
  * One Idempotency-Key per filled-in form: a double tap or a retry never files twice.
+ * Without signal (or when the report cannot reach the server) the report and its photos go to the
+ * phone's outbox under that same key and are sent when the signal returns (src/web/pwa/outbox.ts).
  */
 export default function MobileReportPage() {
   const { t } = useLocale();
@@ -35,6 +44,11 @@ export default function MobileReportPage() {
   const [key, setKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [photos, setPhotos] = usePhotos();
+  // A photo whose upload found no network is kept (its blob and key) for the outbox, not shown as failed.
+  const onPhotos: Dispatch<SetStateAction<PickedPhoto[]>> = useCallback((action) => setPhotos((list) => {
+    const next = typeof action === 'function' ? action(list) : action;
+    return next.map((p) => (p.state === 'failed' && p.error && NETWORK_MESSAGES.has(p.error) ? { ...p, state: 'done' as const, progress: 0, error: undefined } : p));
+  }), [setPhotos]);
 
   // The map of the area one may report in (a resident's or worker's grid, a community's grids), for
   // picking the place when the phone cannot locate itself.
@@ -61,26 +75,55 @@ export default function MobileReportPage() {
   const subs = useMemo(() => (categories.data ?? []).filter((c) => c.parentCode === parent), [categories.data, parent]);
 
   const report = useMutation({
-    mutationFn: () => {
+    // Runs without signal too (React Query would hold it until online): then it goes to the outbox.
+    networkMode: 'always',
+    mutationFn: async (): Promise<{ sent: CaseDetail } | { queued: number }> => {
       const categoryCode = child ?? parent;
+      const offline = !navigator.onLine || photos.some(keptForLater);
       const next: Record<string, string> = {};
       if (!categoryCode) next.categoryCode = t('ui.cases.m.pickCategory');
       if (!description.trim()) next.description = t('ui.cases.required');
       if (!point) next.lng = t('ui.cases.m.needLocation');
-      if (photosBusy(photos)) next.attachmentIds = t('ui.attachments.wait');
+      if (!offline && photosBusy(photos)) next.attachmentIds = t('ui.attachments.wait');
       setErrors(next);
-      if (Object.keys(next).length) return Promise.reject(new Error(Object.values(next)[0]));
-      return casesApi.report({
+      if (Object.keys(next).length) throw new Error(Object.values(next)[0]);
+      const input = {
         categoryCode: categoryCode!, description: description.trim(), lng: point!.lng, lat: point!.lat,
-        address: address.trim() || undefined, source: hasPermission(me, 'case.read') ? 'patrol' : 'resident', urgency: 'normal',
-        ...(photoIds(photos).length ? { attachmentIds: photoIds(photos) } : {}),
-      }, key);
+        address: address.trim() || undefined, source: hasPermission(me, 'case.read') ? 'patrol' as const : 'resident' as const, urgency: 'normal' as const,
+      };
+      if (!offline) {
+        try {
+          const ids = photoIds(photos);
+          return { sent: await casesApi.report({ ...input, ...(ids.length ? { attachmentIds: ids } : {}) }, key) };
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 0)) throw e;
+          // The answer did not come (no signal, or it was lost): the outbox retries with the same key.
+        }
+      }
+      // The photos go as blobs under their own keys: one uploaded already answers the same attachment.
+      await enqueue({
+        kind: 'case_report', userId: me.id, url: '/api/cases', idempotencyKey: key, summary: input.description,
+        body: JSON.parse(JSON.stringify(input)) as Record<string, unknown>,
+        photos: photos.filter((p) => p.state !== 'failed').map((p) => ({ key: p.key, blob: p.blob })),
+      });
+      const waiting = (await outboxItems()).filter((i) => i.state === 'waiting' || i.state === 'sending').length;
+      return { queued: waiting };
     },
-    onSuccess: (c) => {
+    onSuccess: (r) => {
+      setKey(newIdempotencyKey());
+      for (const p of photos) URL.revokeObjectURL(p.preview);
+      setPhotos([]);
+      if ('queued' in r) {
+        // Kept on the phone: the form is free for the next report (same category and place).
+        Toast.show({ icon: 'success', content: t('ui.pwa.queued', { count: r.queued }), duration: 3000 });
+        setDescription('');
+        setAddress('');
+        setErrors({});
+        return;
+      }
+      const c = r.sent;
       void queryClient.invalidateQueries({ queryKey: caseKeys.all });
       Toast.show({ icon: 'success', content: t('ui.cases.m.reported', { number: c.number }) });
-      setKey(newIdempotencyKey());
-      setPhotos([]);
       navigate(`/m/cases/${c.id}`, { replace: true });
     },
     onError: (e) => {
@@ -100,7 +143,8 @@ export default function MobileReportPage() {
         }
       >
         <Form.Item label={t('ui.attachments.photos')} help={errors.attachmentIds ?? errors.file}>
-          <PhotoPicker value={photos} onChange={setPhotos} disabled={report.isPending} />
+          <PhotoPicker value={photos} onChange={onPhotos} disabled={report.isPending} />
+          {photos.some(keptForLater) && <div style={{ color: '#ad4e00', fontSize: 12, marginTop: 4 }} data-testid="m-photos-later">{t('ui.pwa.photoLater')}</div>}
         </Form.Item>
         <Form.Item label={t('field.categoryCode')} help={errors.categoryCode} data-testid="m-category">
           <Selector columns={3} options={tops.map((c) => ({ label: c.name, value: c.code }))} value={parent ? [parent] : []}
