@@ -307,6 +307,11 @@ describe('the phone app offline', () => {
     expect((await storeKeys('data')).length).toBeGreaterThan(0);
     await page.getByTestId('m-tab-desktop').click();
     await page.getByRole('button', { name: '退出登录' }).click();
+    // Told first that the waiting report would be lost, the worker signs out anyway.
+    const warning = page.locator('.ant-modal-confirm');
+    await warning.getByText('还有 1 条记录没有发送').waitFor();
+    await shot(page, 'logout-waiting', { fullPage: false });
+    await warning.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL((u) => u.pathname === '/login');
     await poll(async () => [...(await storeKeys('data')), ...(await storeKeys('outbox'))]).toEqual([]);
     await page.unroute('**/api/cases');

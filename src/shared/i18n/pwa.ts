@@ -1,6 +1,8 @@
 /** The phone app offline: the outbox, the offline indicator, the data kept on the device. */
 const zh = {
   'ui.pwa.offline': '无网络',
+  'ui.pwa.logoutWaitingTitle': '还有 {count} 条记录没有发送',
+  'ui.pwa.logoutWaitingBody': '退出登录会清除本机上的数据，这些记录将不会上报。请联网发送后再退出。',
   'ui.pwa.offlineHint': '已保存的数据可查看，提交的内容会先存在手机上',
   'ui.pwa.waiting': '{count} 条待发送',
   'ui.pwa.attention': '{count} 条需处理',
@@ -40,6 +42,8 @@ const zh = {
 };
 
 const en: Record<keyof typeof zh, string> = {
+  'ui.pwa.logoutWaitingTitle': '{count} record(s) not sent yet',
+  'ui.pwa.logoutWaitingBody': 'Signing out clears this device: they would never be sent. Send them while online first.',
   'ui.pwa.offline': 'Offline',
   'ui.pwa.offlineHint': 'saved data can be viewed; what you submit is kept on the phone first',
   'ui.pwa.waiting': '{count} waiting',

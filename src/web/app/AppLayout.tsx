@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
-import { Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
+import { App, Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
@@ -14,6 +14,7 @@ import { hasPermission, useCurrentUser, useLogout } from './session.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { RoleTag } from '../components/tags.js';
 import { caseKeys, casesApi, type CaseCounts } from '../api/cases.js';
+import { outboxItems } from '../pwa/outbox.js';
 import { listsFor, reportsFromPhone, seesCases } from '../pages/cases/common.js';
 
 interface NavItem {
@@ -62,6 +63,19 @@ export function AppLayout() {
   const [collapsed, setCollapsed] = useState<boolean | null>(null);
   const isCollapsed = collapsed ?? narrow;
   const logout = useLogout();
+  const { modal } = App.useApp();
+  // Signing out clears the device, the outbox too: say so when something still waits to be sent.
+  const signOut = async () => {
+    const waiting = await outboxItems().then((items) => items.length).catch(() => 0);
+    if (waiting === 0) return logout.mutate();
+    modal.confirm({
+      title: t('ui.pwa.logoutWaitingTitle', { count: waiting }),
+      content: t('ui.pwa.logoutWaitingBody'),
+      okText: t('ui.app.logout'),
+      okButtonProps: { danger: true },
+      onOk: () => logout.mutate(),
+    });
+  };
 
   const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, enabled: seesCases(me) });
   const badge = (path: string) => (path === '/cases' && counts.data ? workCount(me, counts.data) : 0);
@@ -124,7 +138,7 @@ export function AppLayout() {
               <Button
                 icon={<LogoutOutlined />}
                 loading={logout.isPending}
-                onClick={() => logout.mutate()}
+                onClick={() => void signOut()}
                 aria-label={t('ui.app.logout')}
               >
                 {narrow ? null : t('ui.app.logout')}
