@@ -309,7 +309,8 @@ describe('the phone app offline', () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     // Told first that the waiting report would be lost, the worker signs out anyway.
     const warning = page.locator('.ant-modal-confirm');
-    await warning.getByText('还有 1 条记录没有发送').waitFor();
+    await warning.getByRole('button', { name: '退出登录' }).waitFor();
+    expect(await warning.innerText()).toContain('还有 1 条记录没有发送');
     await shot(page, 'logout-waiting', { fullPage: false });
     await warning.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL((u) => u.pathname === '/login');
