@@ -29,6 +29,11 @@ const MobileReportPage = lazy(() => import('../pages/cases/mobile/MobileReportPa
 const MobileCasesPage = lazy(() => import('../pages/cases/mobile/MobileCasesPage.js'));
 const MobileCasePage = lazy(() => import('../pages/cases/mobile/MobileCasePage.js'));
 const OutboxPage = lazy(() => import('../pages/cases/mobile/OutboxPage.js'));
+const TodayPage = lazy(() => import('../pages/fieldwork/mobile/TodayPage.js'));
+const VisitPage = lazy(() => import('../pages/fieldwork/mobile/VisitPage.js'));
+const PatrolPage = lazy(() => import('../pages/fieldwork/mobile/PatrolPage.js'));
+const DiaryPage = lazy(() => import('../pages/fieldwork/mobile/DiaryPage.js'));
+const FieldworkPage = lazy(() => import('../pages/fieldwork/FieldworkPage.js'));
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -100,6 +105,14 @@ function Shell() {
           <Route path="/m/outbox" element={<Lazy><OutboxPage /></Lazy>} />
         </>
       )}
+      {hasPermission(user, 'fieldwork.record') && (
+        <>
+          <Route path="/m/today" element={<Lazy><TodayPage /></Lazy>} />
+          <Route path="/m/visit/:householdId" element={<Lazy><VisitPage /></Lazy>} />
+          <Route path="/m/patrol" element={<Lazy><PatrolPage /></Lazy>} />
+          <Route path="/m/diary" element={<Lazy><DiaryPage /></Lazy>} />
+        </>
+      )}
       <Route element={<AppLayout />}>
         {allowed.some((n) => n.path === '/cases') && (
           <>
@@ -107,6 +120,7 @@ function Shell() {
             <Route path="/cases/:id" element={<Lazy><CasePage /></Lazy>} />
           </>
         )}
+        {allowed.some((n) => n.path === '/fieldwork') && <Route path="/fieldwork" element={<Lazy><FieldworkPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/hotline-import') && <Route path="/hotline-import" element={<Lazy><HotlineImportPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/residents') && (

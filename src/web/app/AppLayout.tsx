@@ -4,7 +4,7 @@ import { App, Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typ
 import { useQuery } from '@tanstack/react-query';
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
-  MenuUnfoldOutlined, PhoneOutlined, SettingOutlined, ShopOutlined, TeamOutlined, UserOutlined,
+  MenuUnfoldOutlined, PhoneOutlined, CarryOutOutlined, ScheduleOutlined, SettingOutlined, ShopOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import type { Role } from '../../shared/roles.js';
 import type { MessageKey } from '../../shared/i18n/index.js';
@@ -28,6 +28,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
   { path: '/cases', label: 'ui.cases.nav.cases', icon: <AlertOutlined />, allowed: seesCases },
+  { path: '/fieldwork', label: 'ui.fieldwork.nav.supervise', icon: <ScheduleOutlined />, allowed: (me) => hasPermission(me, 'fieldwork.supervise') },
   { path: '/hotline-import', label: 'ui.hotline.nav', icon: <PhoneOutlined />, allowed: (me) => hasPermission(me, 'hotline.import') },
   { path: '/residents', label: 'ui.registry.nav.residents', icon: <ContactsOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
   { path: '/buildings', label: 'ui.registry.nav.buildings', icon: <HomeOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },
@@ -39,6 +40,7 @@ export const NAV: NavItem[] = [
   { path: '/audit', label: 'ui.nav.audit', icon: <AuditOutlined />, allowed: (me) => hasPermission(me, 'audit.read') },
   { path: '/m/report', label: 'ui.cases.nav.report', icon: <CameraOutlined />, allowed: reportsFromPhone },
   { path: '/m/cases', label: 'ui.cases.nav.myCases', icon: <FileSearchOutlined />, allowed: reportsFromPhone },
+  { path: '/m/today', label: 'ui.fieldwork.nav.today', icon: <CarryOutOutlined />, allowed: (me) => hasPermission(me, 'fieldwork.record') },
   { path: '/account', label: 'ui.nav.account', icon: <UserOutlined />, allowed: () => true },
 ];
 
