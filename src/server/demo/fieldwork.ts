@@ -71,6 +71,7 @@ export async function seedDemoFieldwork(
 
   const random = new Random(20261120);
   const last = new Map<string, Date>();
+  const slipping = new Set<string>();
   const visits: Insertable<VisitTable>[] = [];
   const patrols: Insertable<PatrolTable>[] = [];
   const diary: Insertable<DiaryEntryTable>[] = [];
@@ -110,8 +111,10 @@ export async function seedDemoFieldwork(
     }).filter(({ s }) => s.state !== 'none')
       .sort((a, b) => Number(b.s.special && b.s.state !== 'ok') - Number(a.s.special && a.s.state !== 'ok')
         || (last.get(a.h.id)?.getTime() ?? 0) - (last.get(b.h.id)?.getTime() ?? 0) || a.h.id.localeCompare(b.h.id));
-    // In the last days some special households slip (a worker off sick, a family away).
-    const chosen = ranked.filter(({ s }) => !(back <= 9 && s.special && random.chance(0.35))).slice(0, QUOTA + random.int(0, 2));
+    // In the last days a few special households slip (a family away, a worker off sick): three of them
+    // go unvisited for ten days, so the checklist always has overdue care visits to show.
+    if (back <= 10 && slipping.size === 0) for (const { h } of ranked.filter(({ s }) => s.special).slice(0, 3)) slipping.add(h.id);
+    const chosen = ranked.filter(({ h }) => !slipping.has(h.id)).slice(0, QUOTA + random.int(0, 2));
     let clock = dayStart + 9 * HOUR + random.int(0, 20) * 60_000;
     for (const { h, s } of chosen) {
       const occurred = new Date(clock);
