@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet, signInAs as signInAsIn } from './helpers/browser.js';
-import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+import { type Browser, screenshots, apiGet, signInAs as signInAsIn, openDemo } from './helpers/browser.js';
+import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
 
 /** antd puts a space between the two characters of a two-character button label. */
 const label = (text: string) => new RegExp([...text].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s*'));
@@ -29,15 +29,7 @@ describe('case settings in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) {
-      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
-    }
-    await clearOwnShots();
-    server = await startServer();
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+    ({ server, browser, page } = await openDemo(clearOwnShots, pageErrors));
   });
 
   afterAll(async () => {

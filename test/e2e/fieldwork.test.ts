@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet, signInAs as signInAsIn } from './helpers/browser.js';
-import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+import { type Browser, screenshots, apiGet, signInAs as signInAsIn, openDemo } from './helpers/browser.js';
+import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
 import { beijingDate } from '../../src/shared/dates.js';
 import type { ChecklistView, ComplianceView } from '../../src/web/api/fieldwork.js';
 
@@ -27,15 +27,7 @@ describe('field work in Chromium', () => {
   const findings = `${Date.now() % 100000} 老人身体状况良好，提醒按时服药`;
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) {
-      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
-    }
-    await clearOwnShots();
-    server = await startServer();
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+    ({ server, browser, page } = await openDemo(clearOwnShots, pageErrors));
   });
 
   afterAll(async () => {

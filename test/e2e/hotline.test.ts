@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots } from './helpers/browser.js';
-import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+import { type Browser, screenshots, openDemo } from './helpers/browser.js';
+import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
 
 const { shot, clear: clearOwnShots } = screenshots('h');
 const DESKTOP = { width: 1366, height: 900 };
@@ -23,15 +23,7 @@ describe('12345 hotline import in Chromium', () => {
   let csvFile = '';
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) {
-      throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
-    }
-    await clearOwnShots();
-    server = await startServer();
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+    ({ server, browser, page } = await openDemo(clearOwnShots, pageErrors));
     const csv = [
       '受理编号,受理时间,联系人,联系电话,事发地址,诉求内容,问题分类,紧急程度,截止时间',
       `WH${stamp}01,2026-11-20 09:30,张先生,13800138000,龙湖东岸社区第六网格小区东门,东门外夜市摊贩占道经营到深夜,占道经营,紧急,2026-11-23 18:00`,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { TOTP, Secret } from 'otpauth';
-import { REPO_ROOT } from './server.js';
+import { REPO_ROOT, startServer, type RunningServer } from './server.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`); no browser is ever downloaded. */
 export const CHROMIUM = process.env.LINLI_CHROMIUM ?? '/usr/bin/chromium';
@@ -105,4 +105,21 @@ export async function signInAs(browser: Browser, baseUrl: string, username: stri
   await page.locator('#password').fill(password);
   await page.locator('button[type=submit]').click();
   await page.waitForURL((u) => u.pathname !== '/login');
+}
+
+/**
+ * The usual start of an e2e file: Chromium present (else a clear error), the file's old screenshots
+ * cleared, the demo server started, a browser launched whose page errors are collected.
+ */
+export async function openDemo(clearShots: () => Promise<void>, pageErrors: string[]): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
+  if (!chromiumAvailable()) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
+  }
+  await clearShots();
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const page = browser.page;
+  page.setDefaultTimeout(45_000);
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+  return { server, browser, page };
 }
