@@ -47,6 +47,10 @@ export const ReportCaseInput = z.strictObject({
   hotlineOrderNo: Text(64).optional(),
   hotlineDeadline: IsoDateTime.optional(),
   attachmentIds: AttachmentIds,
+  /** The patrol it was found on (your own; staff: one in their scope). */
+  patrolId: Id.optional(),
+  /** Or, while that patrol has not reached the server yet, the Idempotency-Key your phone sends it with. */
+  patrolKey: z.string().regex(/^[\x21-\x7e]{1,200}$/).optional(),
 });
 export type ReportCaseInput = z.infer<typeof ReportCaseInput>;
 

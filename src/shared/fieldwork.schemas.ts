@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, IsoDate, TagView, UnitRef } from './registry/common.schemas.js';
 import { ResidentView, UpdateResidentInput } from './registry/residents.schemas.js';
 import { UpdateHouseholdInput } from './registry/buildings.schemas.js';
+import { AttachmentView, MAX_ATTACHMENTS } from './cases.schemas.js';
 
 /**
  * Grid worker field work (走访、巡查、民情日记、每日工作清单、履职考核), shared by the server and the
@@ -26,6 +27,9 @@ const Lng = z.number().min(-180).max(180);
 const Lat = z.number().min(-90).max(90);
 
 export const IdParam = z.strictObject({ id: Id });
+
+/** Photos uploaded first (POST /api/attachments), each an id: linked to the patrol or diary entry. */
+const AttachmentIds = z.array(Id).max(MAX_ATTACHMENTS).optional();
 
 // ——— Visit rules ———
 
@@ -166,6 +170,8 @@ export const CreatePatrolInput = z.strictObject({
   notes: Text(2000).optional(),
   /** The unit patrolled; by default the caller's own (their grid). */
   unitId: Id.optional(),
+  /** Photos taken on the patrol (your own uploads not attached yet). */
+  attachmentIds: AttachmentIds,
 });
 export type CreatePatrolInput = z.infer<typeof CreatePatrolInput>;
 
@@ -188,8 +194,9 @@ export const PatrolSummary = z.object({
   distanceM: z.number(),
   pointCount: z.number(),
   notes: z.string().nullable(),
-  /** Cases the worker reported while on this patrol. */
+  /** Cases found on this patrol (reported from it). */
   casesFound: z.number(),
+  photos: z.array(AttachmentView),
 });
 export const PatrolDetail = PatrolSummary.extend({
   route: z.array(RoutePoint),
@@ -207,6 +214,8 @@ export const CreateDiaryInput = z.strictObject({
   residentIds: z.array(Id).max(30).default([]),
   lng: Lng.optional(),
   lat: Lat.optional(),
+  /** Photos (your own uploads not attached yet). */
+  attachmentIds: AttachmentIds,
 });
 export type CreateDiaryInput = z.infer<typeof CreateDiaryInput>;
 
@@ -231,6 +240,7 @@ export const DiaryView = z.object({
   residents: z.array(z.object({ id: z.string(), name: z.string() })),
   lng: z.number().nullable(),
   lat: z.number().nullable(),
+  photos: z.array(AttachmentView),
   createdAt: z.string(),
 });
 export const DiaryList = z.object({ items: z.array(DiaryView), total: z.number() });

@@ -14,6 +14,8 @@ const zh = {
   'fieldwork.patrol_ends_before_start': '结束时间早于开始时间',
   'fieldwork.patrol_too_long': '一次巡查不能超过 24 小时',
   'fieldwork.route_point_outside': '轨迹点的时间不在巡查开始与结束之间',
+  'fieldwork.patrol_unknown': '找不到该巡查，或不是您的巡查',
+  'fieldwork.patrol_id_or_key': '巡查编号与巡查标识只能填一个',
   'fieldwork.rule_tag_required': '按标签的走访规则须选择一个关爱标签',
   'fieldwork.rule_interval_required': '请填写走访间隔天数',
   'fieldwork.rule_per_day_required': '请填写每日入户数',
@@ -123,6 +125,9 @@ const zh = {
   'ui.fieldwork.patrol.report': '发现问题',
   'ui.fieldwork.patrol.queued': '巡查已结束，正在发送',
   'ui.fieldwork.patrol.stopConfirm': '结束本次巡查并提交？',
+  'ui.fieldwork.patrol.photos': '现场照片',
+  'ui.fieldwork.patrol.photosHint': '照片随巡查结束一并提交',
+  'ui.fieldwork.patrol.onPatrol': '本次上报将记入正在进行的巡查',
   'ui.fieldwork.diary.title': '民情日记',
   'ui.fieldwork.diary.new': '写日记',
   'ui.fieldwork.diary.body': '内容',
@@ -134,6 +139,7 @@ const zh = {
   'ui.fieldwork.diary.queued': '日记已保存，正在发送',
   'ui.fieldwork.diary.none': '还没有日记',
   'ui.fieldwork.diary.bodyRequired': '请填写内容',
+  'ui.fieldwork.diary.photos': '照片',
   'ui.fieldwork.sup.title': '走访考核',
   'ui.fieldwork.sup.unit': '单位',
   'ui.fieldwork.sup.period': '统计区间',
@@ -163,6 +169,8 @@ const zh = {
   'ui.fieldwork.sup.nothing': '无',
   'ui.fieldwork.sup.patrolLine': '{start}–{end} · {minutes} 分钟 · {km} 公里',
   'ui.fieldwork.sup.met': '见到：{names}',
+  'ui.fieldwork.sup.surplus': '比应走访多 {count} 次',
+  'ui.fieldwork.sup.patrolCases': '发现事件 {count} 件',
 };
 
 const en: { [K in keyof typeof zh]: string } = {
@@ -180,6 +188,8 @@ const en: { [K in keyof typeof zh]: string } = {
   'fieldwork.patrol_ends_before_start': 'is before the start',
   'fieldwork.patrol_too_long': 'a patrol cannot last more than 24 hours',
   'fieldwork.route_point_outside': 'a route point’s time is outside the patrol',
+  'fieldwork.patrol_unknown': 'is not a patrol of yours (or in your scope)',
+  'fieldwork.patrol_id_or_key': 'give either patrolId or patrolKey, not both',
   'fieldwork.rule_tag_required': 'a care-tag rule needs a tag',
   'fieldwork.rule_interval_required': 'enter the interval in days',
   'fieldwork.rule_per_day_required': 'enter the households per day',
@@ -289,6 +299,9 @@ const en: { [K in keyof typeof zh]: string } = {
   'ui.fieldwork.patrol.report': 'Report a problem',
   'ui.fieldwork.patrol.queued': 'Patrol ended, sending',
   'ui.fieldwork.patrol.stopConfirm': 'End this patrol and submit it?',
+  'ui.fieldwork.patrol.photos': 'Photos',
+  'ui.fieldwork.patrol.photosHint': 'Photos are sent with the patrol when it ends',
+  'ui.fieldwork.patrol.onPatrol': 'This report is recorded on your running patrol',
   'ui.fieldwork.diary.title': 'Field diary',
   'ui.fieldwork.diary.new': 'New entry',
   'ui.fieldwork.diary.body': 'Text',
@@ -300,6 +313,7 @@ const en: { [K in keyof typeof zh]: string } = {
   'ui.fieldwork.diary.queued': 'Entry saved, sending',
   'ui.fieldwork.diary.none': 'No entries yet',
   'ui.fieldwork.diary.bodyRequired': 'Enter the text',
+  'ui.fieldwork.diary.photos': 'Photos',
   'ui.fieldwork.sup.title': 'Field work compliance',
   'ui.fieldwork.sup.unit': 'Unit',
   'ui.fieldwork.sup.period': 'Period',
@@ -329,6 +343,8 @@ const en: { [K in keyof typeof zh]: string } = {
   'ui.fieldwork.sup.nothing': 'None',
   'ui.fieldwork.sup.patrolLine': '{start}–{end} · {minutes} min · {km} km',
   'ui.fieldwork.sup.met': 'Met: {names}',
+  'ui.fieldwork.sup.surplus': '{count} visits more than due',
+  'ui.fieldwork.sup.patrolCases': '{count} cases found',
 };
 
 export const fieldwork = { 'zh-CN': zh, en };

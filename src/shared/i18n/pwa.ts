@@ -39,6 +39,7 @@ const zh = {
   'ui.pwa.data.cases.list.to_verify': '待核查',
   'ui.pwa.data.cases.list.reported_by_me': '我上报的',
   'ui.pwa.data.fieldwork.offline-pack': '网格走访资料',
+  'ui.pwa.data.fieldwork.checklist': '今日工作清单',
 };
 
 const en: Record<keyof typeof zh, string> = {
@@ -81,6 +82,7 @@ const en: Record<keyof typeof zh, string> = {
   'ui.pwa.data.cases.list.to_verify': 'To verify',
   'ui.pwa.data.cases.list.reported_by_me': 'Reported by me',
   'ui.pwa.data.fieldwork.offline-pack': 'Field work pack of the grid',
+  'ui.pwa.data.fieldwork.checklist': 'Today’s checklist',
 };
 
 export const pwa = { 'zh-CN': zh, en };

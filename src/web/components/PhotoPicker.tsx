@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type Dispatch, type SetStateAction } from 'react';
+import { useCallback, useEffect, useRef, useState, type Dispatch, type SetStateAction } from 'react';
 import { uploadAttachment, type AttachmentView } from '../api/cases.js';
 import { ApiError } from '../api/client.js';
 import { useLocale } from '../app/i18n.js';
+import { LOCALES, translate } from '../../shared/i18n/index.js';
 
 /** A photo picked on the phone: shrunk, then uploaded on its own (its id goes with the report or step). */
 export interface PickedPhoto {
@@ -29,6 +30,27 @@ export function usePhotos(): [PickedPhoto[], Dispatch<SetStateAction<PickedPhoto
   ref.current = photos;
   useEffect(() => () => { for (const p of ref.current) URL.revokeObjectURL(p.preview); }, []);
   return [photos, setPhotos];
+}
+
+/** The upload's "no network" message (in either language): such a photo is kept and sent with its record. */
+const NETWORK_MESSAGES = new Set(LOCALES.map((l) => translate(l, 'ui.error.network')));
+/** A photo kept on the phone, to be uploaded by the outbox (shown as picked, without a failure). */
+export const keptForLater = (p: PickedPhoto) => p.state === 'done' && !p.attachment;
+/** The photos an outbox item carries (blob and key; one uploaded already answers the same attachment). */
+export const outboxPhotos = (photos: PickedPhoto[]) => photos.filter((p) => p.state !== 'failed').map((p) => ({ key: p.key, blob: p.blob }));
+
+/**
+ * The picked photos of a form that may go through the phone's outbox (a report, a patrol, a diary
+ * entry): as usePhotos, but a photo whose upload found no network is kept for the outbox — its blob
+ * and key — rather than shown as failed. Answers the list, the picker's onChange, and the plain setter.
+ */
+export function useOutboxPhotos(): [PickedPhoto[], Dispatch<SetStateAction<PickedPhoto[]>>, Dispatch<SetStateAction<PickedPhoto[]>>] {
+  const [photos, setPhotos] = usePhotos();
+  const onPhotos: Dispatch<SetStateAction<PickedPhoto[]>> = useCallback((action) => setPhotos((list) => {
+    const next = typeof action === 'function' ? action(list) : action;
+    return next.map((p) => (p.state === 'failed' && p.error && NETWORK_MESSAGES.has(p.error) ? { ...p, state: 'done' as const, progress: 0, error: undefined } : p));
+  }), [setPhotos]);
+  return [photos, onPhotos, setPhotos];
 }
 
 const MAX_SIDE = 1600;

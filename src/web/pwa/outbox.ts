@@ -1,5 +1,6 @@
 import { apiHeaders, errorFrom } from '../api/client.js';
 import { clearDevice, db, type OutboxItem, type OutboxKind, type OutboxPhoto } from './db.js';
+import { settle, verdict, type Outcome } from './outbox-rules.js';
 
 export type { OutboxItem, OutboxKind, OutboxPhoto, OutboxState } from './db.js';
 
@@ -102,15 +103,6 @@ export async function clearOutboxAndData(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The sender
 
-const BACKOFF_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
-const backoff = (attempts: number) => BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length) - 1] ?? BACKOFF_MS[0]!;
-
-/** How one try ended: sent, keep waiting (no signal, server trouble, no session), or stop with a message. */
-type Outcome =
-  | { kind: 'sent'; response: unknown }
-  | { kind: 'later'; stopRound: boolean; message?: string }
-  | { kind: 'conflict' | 'failed'; message: string };
-
 class Later extends Error {
   constructor(readonly stopRound: boolean, message = '') { super(message); }
 }
@@ -118,13 +110,13 @@ class Refused extends Error {
   constructor(readonly state: 'conflict' | 'failed', message: string) { super(message); }
 }
 
-/** Network error or 5xx/408/429 → Later; 401 → Later (sign in again, then it goes); 409 → conflict; other 4xx → failed. */
+/** The answer's verdict (outbox-rules.ts): sent → go on; later → Later; refused → Refused with the server's message. */
 async function check(res: Response): Promise<void> {
-  if (res.ok) return;
+  const v = verdict(res.status);
+  if (v.kind === 'sent') return;
   const error = await errorFrom(res);
-  if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Later(false, error.message);
-  if (res.status === 401) throw new Later(true, error.message);
-  throw new Refused(res.status === 409 ? 'conflict' : 'failed', error.message);
+  if (v.kind === 'later') throw new Later(v.stopRound, error.message);
+  throw new Refused(v.kind, error.message);
 }
 
 async function call(url: string, init: RequestInit): Promise<Response> {
@@ -204,20 +196,16 @@ async function round(now: boolean): Promise<void> {
     await save(item);
     emit({ type: 'changed' });
     const outcome = await trySend(item, save);
-    if (outcome.kind === 'sent') {
+    const next = settle(item, outcome, Date.now());
+    if (next.remove) {
       await d.delete('outbox', item.id);
       emit({ type: 'changed' });
-      emit({ type: 'sent', item, response: outcome.response });
+      if (outcome.kind === 'sent') emit({ type: 'sent', item, response: outcome.response });
       continue;
     }
-    if (outcome.kind === 'later') {
-      await save({ ...item, state: 'waiting', nextAttemptAt: Date.now() + backoff(item.attempts), lastError: outcome.message });
-      emit({ type: 'changed' });
-      if (outcome.stopRound) return;
-      continue;
-    }
-    await save({ ...item, state: outcome.kind, lastError: outcome.message });
+    await save(next.item);
     emit({ type: 'changed' });
+    if (next.stopRound) return;
   }
 }
 

@@ -21,8 +21,15 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
-/** Headless Chromium with a fresh profile directory, removed on close. */
-export async function launchBrowser(opts: { locale?: string } = {}): Promise<Browser> {
+/** A phone's screen: 390×844 CSS pixels (a common Android/iPhone size). */
+export const PHONE_VIEWPORT = { width: 390, height: 844 };
+
+/**
+ * Headless Chromium with a fresh profile directory, removed on close. `phone`: a phone's viewport
+ * with touch and the mobile meta-viewport handling (taps, `pointer: coarse`) in Beijing time, as the
+ * phone pages meet it.
+ */
+export async function launchBrowser(opts: { locale?: string; phone?: boolean } = {}): Promise<Browser> {
   const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'linli-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -31,7 +38,9 @@ export async function launchBrowser(opts: { locale?: string } = {}): Promise<Bro
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run',
     ],
-    viewport: { width: 1366, height: 860 },
+    viewport: opts.phone ? PHONE_VIEWPORT : { width: 1366, height: 860 },
+    // A phone in China: its clock shows Beijing time, as the worker's does.
+    ...(opts.phone ? { hasTouch: true, isMobile: true, timezoneId: 'Asia/Shanghai' } : {}),
     locale: opts.locale ?? 'zh-CN',
     acceptDownloads: true,
   });
@@ -111,13 +120,13 @@ export async function signInAs(browser: Browser, baseUrl: string, username: stri
  * The usual start of an e2e file: Chromium present (else a clear error), the file's old screenshots
  * cleared, the demo server started, a browser launched whose page errors are collected.
  */
-export async function openDemo(clearShots: () => Promise<void>, pageErrors: string[]): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
+export async function openDemo(clearShots: () => Promise<void>, pageErrors: string[], opts: { phone?: boolean } = {}): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
   if (!chromiumAvailable()) {
     throw new Error(`No Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium fonts-noto-cjk\` (or set LINLI_CHROMIUM)`);
   }
   await clearShots();
   const server = await startServer();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ phone: opts.phone });
   const page = browser.page;
   page.setDefaultTimeout(45_000);
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));

@@ -92,3 +92,34 @@ export async function startServer(opts: { timeoutMs?: number; host?: string } = 
   }
   return { url, port, dataDir, output: () => output, stop };
 }
+
+/**
+ * The phone's signal: a TCP relay on loopback in front of the server. Down, it drops every open
+ * connection and refuses new ones, for the page and its service worker alike — the browser's offline
+ * emulation (`context.setOffline`) need not reach a service worker's own fetches, so
+ * an offline e2e switches both. Point the browser at `url` instead of the server's.
+ */
+export async function signalRelay(port: number): Promise<{ url: string; set: (on: boolean) => void; close: () => Promise<void> }> {
+  let up = true;
+  const open = new Set<net.Socket>();
+  const relay = net.createServer((socket) => {
+    if (!up) { socket.destroy(); return; }
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [socket, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => { socket.destroy(); upstream.destroy(); });
+    }
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    set(on: boolean) {
+      up = on;
+      if (!on) for (const s of open) s.destroy();
+    },
+    close: () => new Promise<void>((resolve) => { for (const s of open) s.destroy(); relay.close(() => resolve()); }),
+  };
+}

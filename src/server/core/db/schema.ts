@@ -401,7 +401,14 @@ export interface CasesTable extends Scoped {
   hotline_received_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   idempotency_key: string | null;
   request_hash: string | null;
+  /** The patrol it was found on; until that patrol reaches the server, its Idempotency-Key (migrations/0015). */
+  patrol_id: ColumnType<string | null, string | null | undefined, string | null>;
+  patrol_key: ColumnType<string | null, string | null | undefined, string | null>;
   closed_at: Date | null;
+  /** The cockpit's facts (migrations/0016): first accept or reject; the accept deadline set at report; some stage ran late. */
+  responded_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  response_deadline: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  was_overdue: ColumnType<boolean, boolean | undefined, boolean>;
   version: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -486,7 +493,10 @@ export interface AttachmentTable {
   /** The case and timeline step it belongs to; NULL until attached. */
   case_id: string | null;
   event_id: string | null;
-  /** Copied from the case when attached; NULL before. */
+  /** Or the patrol or field diary entry it belongs to (migrations/0015): exactly one owner once attached. */
+  patrol_id: ColumnType<string | null, string | null | undefined, string | null>;
+  diary_entry_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Copied from the owner when attached; NULL before. */
   unit_id: string | null;
   unit_path: Ltree | null;
   region_code: string | null;

@@ -11,8 +11,8 @@ import * as Q from './cases.queries.js';
 import * as A from './attachments.queries.js';
 import { extensionOf, tooLarge, uploadAttachment } from './attachments.service.js';
 
-/** Whoever may report, handle or verify a case may upload photos for it. */
-const UPLOADERS = [P.report, P.handle, P.verify, P.departmentHandle] as const;
+/** Whoever may report, handle or verify a case, or record field work (patrols, diary), may upload photos. */
+const UPLOADERS = [P.report, P.handle, P.verify, P.departmentHandle, 'fieldwork.record'] as const;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** A browser may keep a photo for an hour; it is private to the signed-in session. */
 const CACHE_SECONDS = 3600;
@@ -60,7 +60,7 @@ export function attachmentsRoutes(api: Api, ctx: AppContext): void {
   api.get('/attachments/:id', {
     schema: {
       tags,
-      summary: 'The bytes of a photo: of a case you can see, or your own upload not yet attached',
+      summary: 'The bytes of a photo: of a case, a patrol or a field diary entry you can see, or your own upload not yet attached',
       params: S.AttachmentIdParam,
     },
   }, async (req, reply) => {
@@ -70,6 +70,8 @@ export function attachmentsRoutes(api: Api, ctx: AppContext): void {
     if (row.case_id) {
       const departmentIds = await Q.departmentIdsOf(ctx.db, actor);
       if (!(await Q.findVisibleCase(ctx.db, actor, departmentIds, row.case_id))) throw notFound();
+    } else if (row.patrol_id || row.diary_entry_id) {
+      if (!(await A.fieldworkOwnerVisible(ctx.db, actor, row))) throw notFound();
     } else if (row.uploader_id !== actor.userId) {
       throw notFound();
     }

@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../../core/context.js';
-import type { Trx } from '../../core/db/index.js';
+import type { Executor, Trx } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
 import { writeAudit, type AuditContext } from '../../core/audit/audit.js';
 import { AppError, conflict, invalid } from '../../core/http/errors.js';
@@ -98,9 +98,10 @@ export async function uploadAttachment(
 }
 
 /**
- * Link photos to a case and the timeline row just written, inside the caller's transaction. Each id
- * must be an unattached upload of the caller (else 400 on attachmentIds, and the transaction — the
- * report or the step — rolls back whole).
+ * Link photos to their owner — a case and the timeline row just written, a patrol, or a field diary
+ * entry — inside the caller's transaction. Each id must be an unattached upload of the caller (else
+ * 400 on attachmentIds, and the transaction — the report, the step, the patrol, the entry — rolls
+ * back whole).
  */
 export async function linkAttachments(
   trx: Trx, actor: Actor, ids: readonly string[] | undefined, target: A.LinkTarget,
@@ -109,16 +110,27 @@ export async function linkAttachments(
   if (new Set(ids).size !== ids.length) throw invalid('attachmentIds', 'attachment.repeated');
   const usable = await A.lockUnattachedOf(trx, actor.userId, [...ids]);
   if (usable.length !== ids.length) throw invalid('attachmentIds', 'attachment.not_usable');
-  await A.linkToCase(trx, [...ids], target);
+  await A.linkTo(trx, [...ids], target);
   return [...ids];
 }
 
-/** Unattached uploads are kept this long, then swept. */
+/** The photos of patrols or diary entries, as they leave the server, by owner id (oldest first). */
+export async function photosOf(db: Executor, kind: A.OwnerKind, ids: readonly string[]): Promise<Map<string, AttachmentView[]>> {
+  const out = new Map<string, AttachmentView[]>();
+  if (ids.length === 0) return out;
+  for (const row of await A.attachmentsOfOwners(db, kind, [...ids])) {
+    const owner = (kind === 'patrol' ? row.patrol_id : row.diary_entry_id)!;
+    out.set(owner, [...(out.get(owner) ?? []), present(row)]);
+  }
+  return out;
+}
+
+/** Unattached uploads (of no case, patrol or diary entry) are kept this long, then swept. */
 export const UNATTACHED_TTL_MS = 24 * 3600_000;
 const SWEEP_BATCH = 200;
 
 /**
- * Remove the uploads never attached to a case and older than a day: objects first, then rows, in
+ * Remove the uploads never attached (to a case, a patrol or a diary entry) and older than a day: objects first, then rows, in
  * one transaction per batch (rows locked SKIP LOCKED, so two servers share the work). A failure to
  * remove an object leaves its row for the next sweep.
  */

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { pinyin } from 'pinyin-pro';
+import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import type { Executor, Trx } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
@@ -19,6 +20,7 @@ import { deliverQuietly } from '../notifications/notifications.service.js';
 import { P, RATED_SOURCES, RESIDENT_SOURCES } from './cases.policy.js';
 import * as Q from './cases.queries.js';
 import { linkAttachments } from './attachments.service.js';
+import { patrolOfReport } from '../fieldwork/patrol-link.js';
 
 const OPEN_ORDER = new Set(['dispatched', 'claimed']);
 
@@ -187,6 +189,8 @@ export async function recordReport(
   const now = ctx.clock.now();
   const number = await nextNumber(trx, place.path, now);
   const phone = input.reporterPhone || null;
+  // The patrol it was found on (400 on patrolId when not the caller's own, or in their scope for staff).
+  const patrol = await patrolOfReport(trx, actor, input);
   const { id } = await trx.insertInto('cases').values({
     number,
     category_id: category.id,
@@ -204,10 +208,13 @@ export async function recordReport(
     reporter_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
     reporter_phone_hash: phone ? ctx.cipher.blindIndex(phoneDigits(phone)) : null,
     ...stageClock(category, input.urgency, 'accept', now),
+    // The accept deadline, kept for the cockpit's response rate (响应率) after the stage clock moves on.
+    response_deadline: stageClock(category, input.urgency, 'accept', now).stage_deadline,
     hotline_order_no: input.hotlineOrderNo ?? null,
     hotline_deadline: input.hotlineDeadline ? new Date(input.hotlineDeadline) : null,
     idempotency_key: r.idempotencyKey ?? null,
     request_hash: r.requestHash ?? null,
+    ...patrol,
     created_at: now,
     updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
@@ -220,7 +227,8 @@ export async function recordReport(
   await linkAttachments(trx, actor, input.attachmentIds, { caseId: id, eventId: event.id, unit: place, at: now });
   await writeAudit(trx, audit, {
     action: 'case.report', resourceType: 'case', resourceId: id, unitPath: place.path,
-    detail: { number, source, category: category.code, urgency: input.urgency, ...(input.hotlineOrderNo ? { hotlineOrderNo: input.hotlineOrderNo } : {}) },
+    detail: { number, source, category: category.code, urgency: input.urgency, ...(input.hotlineOrderNo ? { hotlineOrderNo: input.hotlineOrderNo } : {}),
+      ...(patrol.patrol_id || patrol.patrol_key ? { patrolId: patrol.patrol_id, patrolKey: patrol.patrol_key } : {}) },
   });
   const notifications = await notifyStep(trx, ctx, {
     caseId: id, number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
@@ -279,11 +287,16 @@ export async function takeAction(
     const stage = stageOf(to, awaitsRating);
     const clock = stage !== c.stage || fx.restartStage ? stageClock(category, c.urgency, stage, now) : {};
     const merged = { stage_started_at: c.stage_started_at, stage_deadline: c.stage_deadline, stage_limit_unit: c.stage_limit_unit, ...clock, ...fx.set } as Q.CaseRow;
+    const overdueLevel = overdueNow(merged, now);
+    // The cockpit's facts: the first accept or reject is the response; a stage ending (or left red) past its deadline makes the case overdue for good.
+    const stageEndedLate = (stage !== c.stage || !!fx.restartStage) && !!c.stage_deadline && c.stage_deadline.getTime() < now.getTime();
     await trx.updateTable('cases').set({
       ...fx.set,
       ...clock,
+      ...(action === 'accept' || action === 'reject' ? { responded_at: sql<Date>`coalesce(cases.responded_at, ${now}::timestamptz)` } : {}),
+      ...(stageEndedLate || overdueLevel === 'red' ? { was_overdue: true } : {}),
       state: to,
-      overdue_level: overdueNow(merged, now),
+      overdue_level: overdueLevel,
       version: c.version + 1,
       updated_at: now,
     }).where('id', '=', c.id).execute();

@@ -16,6 +16,7 @@ import * as Q from './fieldwork.queries.js';
 import { dailyQuota, daysBetween, expectedVisits } from './visit-rules.js';
 import { householdStatuses, periodBounds, today } from './fieldwork.service.js';
 import { presentDiary, presentPatrol, presentVisit } from './fieldwork.present.js';
+import { photosOf } from '../cases/attachments.service.js';
 
 /**
  * Supervision (履职考核): for a subtree and a period, per grid worker and per grid — visits made
@@ -45,7 +46,7 @@ async function workIn(ctx: AppContext, path: string, start: Date, end: Date): Pr
       FROM patrol WHERE unit_path <@ ${path}::ltree AND started_at < ${end} AND ended_at > ${start}`.execute(ctx.db),
     sql<Work['cases'][number]>`
       SELECT reporter_user_id::text AS reporter_user_id, unit_path::text AS unit_path
-      FROM cases WHERE source = 'patrol' AND unit_path <@ ${path}::ltree AND created_at >= ${start} AND created_at < ${end}`.execute(ctx.db),
+      FROM cases WHERE (source = 'patrol' OR patrol_id IS NOT NULL) AND unit_path <@ ${path}::ltree AND created_at >= ${start} AND created_at < ${end}`.execute(ctx.db),
     sql<Work['diary'][number]>`
       SELECT author_id::text AS author_id, unit_path::text AS unit_path
       FROM diary_entry WHERE unit_path <@ ${path}::ltree AND occurred_at >= ${start} AND occurred_at < ${end}`.execute(ctx.db),
@@ -147,12 +148,16 @@ export async function workerDay(ctx: AppContext, actor: Actor, userId: string, d
       .where('reporter_user_id', '=', userId).where('created_at', '>=', start).where('created_at', '<', end)
       .where(inScope(actor, 'case.read', 'cases.unit_path')).orderBy('created_at').execute(),
   ]);
+  const [patrolPhotos, diaryPhotos] = await Promise.all([
+    photosOf(ctx.db, 'patrol', patrols.rows.map((p) => p.id)),
+    photosOf(ctx.db, 'diary_entry', diary.rows.map((d) => d.id)),
+  ]);
   return {
     worker: { id: user.id, name: user.display_name },
     date,
     visits: visits.rows.map(presentVisit).reverse(),
-    patrols: patrols.rows.map(presentPatrol).reverse(),
-    diary: diary.rows.map(presentDiary).reverse(),
+    patrols: patrols.rows.map((p) => presentPatrol(p, patrolPhotos)).reverse(),
+    diary: diary.rows.map((d) => presentDiary(d, diaryPhotos)).reverse(),
     cases: cases.map((c) => ({ id: c.id, number: c.number, description: c.description, state: c.state, createdAt: c.created_at.toISOString() })),
   };
 }

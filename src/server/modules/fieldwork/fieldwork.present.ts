@@ -1,5 +1,6 @@
 import type { Actor } from '../../core/access/actor.js';
 import type { Locale } from '../../../shared/i18n/index.js';
+import type { AttachmentView } from '../../../shared/cases.schemas.js';
 import type * as S from '../../../shared/fieldwork.schemas.js';
 import type { UnitLevel } from '../../core/db/index.js';
 import { visibleTags } from '../registry/tags.queries.js';
@@ -41,21 +42,24 @@ export function presentVisit(v: Q.VisitRow): S.VisitView {
   };
 }
 
-export function presentPatrol(p: Q.PatrolRow) {
+/** A patrol, with its photos (the map from photosOf; none when absent). */
+export function presentPatrol(p: Q.PatrolRow, photos: Map<string, AttachmentView[]>) {
   return {
     id: p.id, unit: unitRef(p.unit_id, p.unit_name, p.unit_level, p.unit_code), worker: { id: p.worker_id, name: p.worker_name },
     startedAt: p.started_at.toISOString(), endedAt: p.ended_at.toISOString(),
     minutes: Math.round((p.ended_at.getTime() - p.started_at.getTime()) / 60_000),
     distanceM: p.distance_m, pointCount: p.point_count, notes: p.notes, casesFound: p.cases_found,
+    photos: photos.get(p.id) ?? [],
   };
 }
 
-export function presentDiary(d: Q.DiaryRow) {
+/** A diary entry, with its photos (the map from photosOf; none when absent). */
+export function presentDiary(d: Q.DiaryRow, photos: Map<string, AttachmentView[]>) {
   return {
     id: d.id, unit: unitRef(d.unit_id, d.unit_name, d.unit_level, d.unit_code), author: { id: d.author_id, name: d.author_name },
     occurredAt: d.occurred_at.toISOString(), body: d.body,
     household: d.household_id ? { id: d.household_id, room: d.household_room ?? '', buildingName: d.household_building_name ?? '' } : null,
     building: d.building_id ? { id: d.building_id, name: d.building_name ?? '' } : null,
-    residents: d.people, lng: d.lng, lat: d.lat, createdAt: d.created_at.toISOString(),
+    residents: d.people, lng: d.lng, lat: d.lat, photos: photos.get(d.id) ?? [], createdAt: d.created_at.toISOString(),
   };
 }

@@ -155,8 +155,7 @@ function patrolBase(db: Executor) {
     .innerJoin('app_user as u', 'u.id', 'p.worker_id')
     .select(['p.id', 'p.unit_id', 'p.unit_path', 'p.worker_id', 'p.started_at', 'p.ended_at', 'p.point_count', 'p.distance_m', 'p.notes', 'p.created_at',
       'un.name as unit_name', 'un.level as unit_level', 'un.code as unit_code', 'u.display_name as worker_name'])
-    .select(sql<number>`(SELECT count(*)::int FROM cases c WHERE c.reporter_user_id = p.worker_id AND c.source = 'patrol'
-      AND c.created_at >= p.started_at AND c.created_at <= p.ended_at)`.as('cases_found'));
+    .select(sql<number>`(SELECT count(*)::int FROM cases c WHERE c.patrol_id = p.id)`.as('cases_found'));
 }
 export type PatrolRow = Awaited<ReturnType<ReturnType<typeof patrolBase>['execute']>>[number];
 
@@ -164,11 +163,10 @@ export function patrolInScope(db: Executor, actor: Actor, id: string) {
   return patrolBase(db).select('p.route').where('p.id', '=', id).where(readable(actor, 'p.unit_path')).executeTakeFirst();
 }
 
-/** The cases a worker reported on patrol while a patrol ran (the phone reports them with POST /api/cases). */
-export function casesOfPatrol(db: Executor, p: { worker_id: string; started_at: Date; ended_at: Date }) {
+/** The cases found on a patrol (reported from it: POST /api/cases with its patrolId or patrolKey). */
+export function casesOfPatrol(db: Executor, p: { id: string }) {
   return db.selectFrom('cases').select(['id', 'number', 'description', 'state'])
-    .where('reporter_user_id', '=', p.worker_id).where('source', '=', 'patrol')
-    .where('created_at', '>=', p.started_at).where('created_at', '<=', p.ended_at).orderBy('id').execute();
+    .where('patrol_id', '=', p.id).orderBy('id').execute();
 }
 
 export async function listPatrols(

@@ -11,6 +11,7 @@ import { createDiary, createPatrol, createRule, createVisit, deleteRule, househo
 import { presentDiary, presentPatrol, presentRule, presentStatus, presentVisit } from './fieldwork.present.js';
 import { checklistFor, offlinePack } from './checklist.service.js';
 import { compliance, exportCompliance, workerDay } from './compliance.service.js';
+import { photosOf } from '../cases/attachments.service.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -46,6 +47,10 @@ export function fieldworkRoutes(api: Api, ctx: AppContext): void {
     if (!u) throw new AppError(404, 'not_found', 'fieldwork.unit_not_found', undefined, 'unitId');
     return u;
   };
+  /** One patrol as GET /api/patrols/:id answers it: route, photos, the cases found on it. */
+  const patrolDetail = async (p: NonNullable<Awaited<ReturnType<typeof Q.patrolInScope>>>) => ({
+    ...presentPatrol(p, await photosOf(ctx.db, 'patrol', [p.id])), route: p.route, cases: await Q.casesOfPatrol(ctx.db, p),
+  });
   const requireRead = (actor: Actor) => {
     if (!actor.can(P.record) && !actor.can(P.supervise)) throw new AppError(403, 'forbidden', 'error.forbidden');
   };
@@ -158,14 +163,13 @@ export function fieldworkRoutes(api: Api, ctx: AppContext): void {
   api.post('/patrols', {
     config: { permission: P.record },
     schema: {
-      tags, summary: 'Record a finished patrol with its whole route (sent once at the end; the phone records offline). An Idempotency-Key header makes a retry answer the same patrol',
+      tags, summary: 'Record a finished patrol with its whole route and photos (sent once at the end; the phone records offline); it claims the cases reported with its Idempotency-Key as patrolKey. An Idempotency-Key header makes a retry answer the same patrol',
       body: S.CreatePatrolInput, response: { 201: S.PatrolDetail },
     },
   }, async (req, reply) => {
     const actor = actorOf(req);
     const { id } = await createPatrol(ctx, actor, auditContext(req), req.body, idempotencyKey(req.headers));
-    const p = (await Q.patrolInScope(ctx.db, actor, id))!;
-    return reply.status(201).send({ ...presentPatrol(p), route: p.route, cases: await Q.casesOfPatrol(ctx.db, p) });
+    return reply.status(201).send(await patrolDetail((await Q.patrolInScope(ctx.db, actor, id))!));
   });
 
   api.get('/patrols', {
@@ -175,28 +179,29 @@ export function fieldworkRoutes(api: Api, ctx: AppContext): void {
     requireRead(actor);
     const path = req.query.unitId ? (await readableUnit(actor, req.query.unitId)).path : undefined;
     const { rows, total } = await Q.listPatrols(ctx.db, actor, { ...withoutPeriod(req.query), path, ...period(req.query) });
-    return { items: rows.map(presentPatrol), total };
+    const photos = await photosOf(ctx.db, 'patrol', rows.map((r) => r.id));
+    return { items: rows.map((r) => presentPatrol(r, photos)), total };
   });
 
   api.get('/patrols/:id', {
-    schema: { tags, summary: 'One patrol with its route and the cases reported on it', params: S.IdParam, response: { 200: S.PatrolDetail } },
+    schema: { tags, summary: 'One patrol with its route, its photos and the cases found on it', params: S.IdParam, response: { 200: S.PatrolDetail } },
   }, async (req) => {
     const actor = actorOf(req);
     requireRead(actor);
     const p = await Q.patrolInScope(ctx.db, actor, req.params.id);
     if (!p) throw notFound();
-    return { ...presentPatrol(p), route: p.route, cases: await Q.casesOfPatrol(ctx.db, p) };
+    return patrolDetail(p);
   });
 
   // ——— Field diary ———
 
   api.post('/diary-entries', {
     config: { permission: P.record },
-    schema: { tags, summary: 'Write a field diary entry (民情日记), tied to a household, a building and/or people. Idempotency-Key as for visits', body: S.CreateDiaryInput, response: { 201: S.DiaryView } },
+    schema: { tags, summary: 'Write a field diary entry (民情日记), tied to a household, a building and/or people, with photos. Idempotency-Key as for visits', body: S.CreateDiaryInput, response: { 201: S.DiaryView } },
   }, async (req, reply) => {
     const actor = actorOf(req);
     const { id } = await createDiary(ctx, actor, auditContext(req), req.body, idempotencyKey(req.headers));
-    return reply.status(201).send(presentDiary((await Q.diaryInScope(ctx.db, actor, id))!));
+    return reply.status(201).send(presentDiary((await Q.diaryInScope(ctx.db, actor, id))!, await photosOf(ctx.db, 'diary_entry', [id])));
   });
 
   api.get('/diary-entries', {
@@ -206,7 +211,8 @@ export function fieldworkRoutes(api: Api, ctx: AppContext): void {
     requireRead(actor);
     const path = req.query.unitId ? (await readableUnit(actor, req.query.unitId)).path : undefined;
     const { rows, total } = await Q.listDiary(ctx.db, actor, { ...withoutPeriod(req.query), path, ...period(req.query) });
-    return { items: rows.map(presentDiary), total };
+    const photos = await photosOf(ctx.db, 'diary_entry', rows.map((r) => r.id));
+    return { items: rows.map((r) => presentDiary(r, photos)), total };
   });
 
   // ——— The day ———

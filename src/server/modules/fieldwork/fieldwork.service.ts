@@ -11,6 +11,7 @@ import {
   type CreateDiaryInput, type CreatePatrolInput, type CreateVisitInput, type CreateVisitRuleInput, type UpdateVisitRuleInput,
 } from '../../../shared/fieldwork.schemas.js';
 import { isUniqueViolation, requestHash } from '../cases/cases.service.js';
+import { linkAttachments } from '../cases/attachments.service.js';
 import { updateResidentIn } from '../registry/residents.service.js';
 import { updateHouseholdIn } from '../registry/buildings.service.js';
 import { cellTagsOf } from '../registry/buildings.queries.js';
@@ -19,6 +20,7 @@ import { P } from './fieldwork.policy.js';
 import * as Q from './fieldwork.queries.js';
 import { visitStatus, type VisitStatus } from './visit-rules.js';
 import { cleanRoute } from './route.js';
+import { claimCasesOfPatrol } from './patrol-link.js';
 
 const DAY_MS = 86_400_000;
 const CST_MS = 8 * 3600_000;
@@ -272,9 +274,13 @@ export async function createPatrol(
         started_at: startedAt, ended_at: endedAt, route: JSON.stringify(route), point_count: route.length, distance_m: distanceM,
         notes: input.notes ?? null, idempotency_key: key, request_hash: hash, created_at: now,
       }).returning('id').executeTakeFirstOrThrow();
+      // Its photos (400 on attachmentIds, nothing stored, when one is not the caller's fresh upload).
+      const photos = await linkAttachments(trx, actor, input.attachmentIds, { patrolId: id, unit, at: now });
+      // The cases reported from it before it arrived (they carry its key).
+      const cases = key ? await claimCasesOfPatrol(trx, actor.userId, key, id) : [];
       await writeAudit(trx, audit, {
         action: 'patrol.create', resourceType: 'patrol', resourceId: id, unitPath: unit.path,
-        detail: { startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), points: input.route.length, kept: route.length, distanceM },
+        detail: { startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), points: input.route.length, kept: route.length, distanceM, photos: photos.length, cases },
       });
       return id;
     });
@@ -316,9 +322,10 @@ export async function createDiary(
         body: input.body, household_id: input.householdId ?? null, building_id: buildingId, resident_ids: input.residentIds,
         lng: input.lng ?? null, lat: input.lat ?? null, idempotency_key: key, request_hash: hash, created_at: ctx.clock.now(),
       }).returning('id').executeTakeFirstOrThrow();
+      const photos = await linkAttachments(trx, actor, input.attachmentIds, { diaryEntryId: id, unit: place, at: ctx.clock.now() });
       await writeAudit(trx, audit, {
         action: 'diary.create', resourceType: 'diary_entry', resourceId: id, unitPath: place.path,
-        detail: { householdId: input.householdId ?? null, buildingId, residents: input.residentIds.length },
+        detail: { householdId: input.householdId ?? null, buildingId, residents: input.residentIds.length, photos: photos.length },
       });
       return id;
     });

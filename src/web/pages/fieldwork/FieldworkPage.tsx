@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Drawer, Empty, Flex, List, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Card, DatePicker, Drawer, Empty, Flex, List, Space, Spin, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { BarChart } from 'echarts/charts';
@@ -9,6 +9,7 @@ import { fieldworkApi, fieldworkKeys, type ComplianceFigures, type ComplianceVie
 import { useLocale } from '../../app/i18n.js';
 import { useCurrentUser } from '../../app/session.js';
 import { EChart, echarts } from '../../components/EChart.js';
+import { PhotoGallery } from '../../components/PhotoGallery.js';
 import { formatDateTime } from '../../components/format.js';
 import { UnitPicker } from '../../components/UnitPicker.js';
 import { beijingDate } from '../../../shared/dates.js';
@@ -21,7 +22,14 @@ type GridRow = ComplianceView['grids'][number];
 /** Today as the server counts days (Beijing dates), whatever the browser's time zone. */
 const today = () => dayjs(beijingDate(new Date()));
 
-const rate = (f: ComplianceFigures) => (f.visitsDue > 0 ? Math.round((f.visitsDone / f.visitsDue) * 100) : null);
+/**
+ * Completion: visits done against the visits the rules expect, capped at 100 % — more visits than due
+ * is not "217 %" but 100 % and the surplus (+73) beside it.
+ */
+function completion(f: Pick<ComplianceFigures, 'visitsDone' | 'visitsDue'>): { percent: number; surplus: number } | null {
+  if (f.visitsDue <= 0) return null;
+  return { percent: Math.min(100, Math.floor((f.visitsDone / f.visitsDue) * 100)), surplus: Math.max(0, f.visitsDone - f.visitsDue) };
+}
 
 /** 走访考核: compliance of the grid workers under a unit over a period, with a worker's day. */
 export default function FieldworkPage() {
@@ -38,8 +46,14 @@ export default function FieldworkPage() {
     { title: t('ui.fieldwork.sup.visits'), key: 'visits', render: (_: unknown, r: { figures: ComplianceFigures }) => <span data-testid="fw-visits">{r.figures.visitsDone} / {r.figures.visitsDue}</span> },
     {
       title: t('ui.fieldwork.sup.rate'), key: 'rate', render: (_: unknown, r: { figures: ComplianceFigures }) => {
-        const p = rate(r.figures);
-        return p === null ? '—' : <Tag color={p >= 100 ? 'green' : p >= 80 ? 'gold' : 'red'}>{p}%</Tag>;
+        const c = completion(r.figures);
+        if (!c) return '—';
+        return (
+          <span data-testid="fw-rate" data-percent={c.percent} data-surplus={c.surplus}>
+            <Tag color={c.percent >= 100 ? 'green' : c.percent >= 80 ? 'gold' : 'red'}>{c.percent}%</Tag>
+            {c.surplus > 0 && <Tooltip title={t('ui.fieldwork.sup.surplus', { count: c.surplus })}><Typography.Text type="success">+{c.surplus}</Typography.Text></Tooltip>}
+          </span>
+        );
       },
     },
     { title: t('ui.fieldwork.sup.overdueSpecial'), key: 'overdue', render: (_: unknown, r: { figures: ComplianceFigures }) => (r.figures.overdueSpecial ? <Typography.Text type="danger">{r.figures.overdueSpecial}</Typography.Text> : 0) },
@@ -149,7 +163,15 @@ function WorkerDayDrawer({ worker, initialDate, onClose }: { worker: { id: strin
           </Card>
           <Card size="small" title={t('ui.fieldwork.sup.dayDiary', { count: d.diary.length })}>
             <List size="small" dataSource={d.diary} locale={{ emptyText: t('ui.fieldwork.sup.nothing') }}
-              renderItem={(e) => <List.Item><List.Item.Meta title={<span>{formatDateTime(e.occurredAt, locale)}{e.household ? ` · ${e.household.buildingName} ${e.household.room}` : ''}</span>} description={e.body} /></List.Item>} />
+              renderItem={(e) => (
+                <List.Item data-testid="fw-day-diary">
+                  <List.Item.Meta title={<span>{formatDateTime(e.occurredAt, locale)}{e.household ? ` · ${e.household.buildingName} ${e.household.room}` : ''}</span>}
+                    description={<>
+                      <div style={{ whiteSpace: 'pre-wrap' }}>{e.body}</div>
+                      {e.photos.length > 0 && <div style={{ marginTop: 6 }}><PhotoGallery photos={e.photos} size={64} testId="fw-day-diary-photos" /></div>}
+                    </>} />
+                </List.Item>
+              )} />
           </Card>
           <Card size="small" title={t('ui.fieldwork.sup.dayCases', { count: d.cases.length })}>
             <List size="small" dataSource={d.cases} locale={{ emptyText: t('ui.fieldwork.sup.nothing') }}
@@ -167,12 +189,19 @@ function PatrolRow({ patrol }: { patrol: PatrolSummary }) {
   const detail = useQuery({ queryKey: fieldworkKeys.patrol(patrol.id), queryFn: () => fieldworkApi.patrol(patrol.id) });
   const time = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
   return (
-    <Flex gap={12} align="center" style={{ marginBottom: 8 }} data-testid="fw-day-patrol">
+    <Flex gap={12} align="flex-start" style={{ marginBottom: 8 }} data-testid="fw-day-patrol">
       <RoutePlot route={detail.data?.route ?? []} />
-      <div>
+      <Flex vertical gap={4}>
         <div>{t('ui.fieldwork.sup.patrolLine', { start: time(patrol.startedAt), end: time(patrol.endedAt), minutes: patrol.minutes, km: (patrol.distanceM / 1000).toFixed(2) })}</div>
+        {patrol.casesFound > 0 && (
+          <div data-testid="fw-day-patrol-cases">
+            {t('ui.fieldwork.sup.patrolCases', { count: patrol.casesFound })}
+            {detail.data?.cases.map((c) => <span key={c.id}> · <a href={`/cases/${c.id}`}>{c.number}</a></span>)}
+          </div>
+        )}
         {patrol.notes && <Typography.Text type="secondary">{patrol.notes}</Typography.Text>}
-      </div>
+        {patrol.photos.length > 0 && <PhotoGallery photos={patrol.photos} size={64} testId="fw-day-patrol-photos" />}
+      </Flex>
     </Flex>
   );
 }

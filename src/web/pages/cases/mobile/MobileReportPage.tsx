@@ -1,25 +1,27 @@
-import { useCallback, useEffect, useMemo, useState, type Dispatch, type SetStateAction } from 'react';
-import { useNavigate } from 'react-router';
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Form, Input, Selector, TextArea, Toast } from 'antd-mobile';
+import { Button, Form, Input, NoticeBar, Selector, TextArea, Toast } from 'antd-mobile';
 import { ApiError } from '../../../api/client.js';
 import { caseKeys, casesApi, type CaseDetail } from '../../../api/cases.js';
 import { useLocale } from '../../../app/i18n.js';
 import { hasPermission, useCurrentUser } from '../../../app/session.js';
 import { CaseMap, useReportArea } from '../CaseMap.js';
 import { ReportHints } from '../ReportHints.js';
-import { PhotoPicker, photoIds, photosBusy, usePhotos, type PickedPhoto } from '../../../components/PhotoPicker.js';
-import { LOCALES, translate } from '../../../../shared/i18n/index.js';
+import { keptForLater, outboxPhotos, PhotoPicker, photoIds, photosBusy, useOutboxPhotos } from '../../../components/PhotoPicker.js';
 import { enqueue, outboxItems } from '../../../pwa/outbox.js';
 import { MobileShell, newIdempotencyKey } from './MobileShell.js';
 
 type Point = { lng: number; lat: number };
 type Locating = 'locating' | 'located' | 'failed' | 'picked';
 
-/** The upload's "no network" message (in either language): such a photo is kept and sent with the report. */
-const NETWORK_MESSAGES = new Set(LOCALES.map((l) => translate(l, 'ui.error.network')));
-/** A photo kept on the phone, to be uploaded by the outbox (shown as picked, without a failure). */
-const keptForLater = (p: PickedPhoto) => p.state === 'done' && !p.attachment;
+/** A point handed over in the query string (lng, lat), when it is one. */
+function pointFrom(params: URLSearchParams): Point | null {
+  const lng = Number(params.get('lng'));
+  const lat = Number(params.get('lat'));
+  return params.has('lng') && params.has('lat') && Number.isFinite(lng) && Number.isFinite(lat) && Math.abs(lng) <= 180 && Math.abs(lat) <= 90
+    ? { lng: Number(lng.toFixed(6)), lat: Number(lat.toFixed(6)) } : null;
+}
 
 /**
  * 随手拍 on the phone: photos (shrunk on the phone, each uploaded as soon as it is picked), category,
@@ -27,49 +29,52 @@ const keptForLater = (p: PickedPhoto) => p.state === 'done' && !p.attachment;
  * One Idempotency-Key per filled-in form: a double tap or a retry never files twice.
  * Without signal (or when the report cannot reach the server) the report and its photos go to the
  * phone's outbox under that same key and are sent when the signal returns (src/web/pwa/outbox.ts).
+ * Opened from a running patrol (/m/patrol → 发现问题: ?patrolKey=…&lng=…&lat=…) the report is placed
+ * at the patrol's last position at once (then at the phone's own fix) and carries the patrol's key,
+ * so the patrol — sent when it stops — counts it as found on it; then it goes back to the patrol.
  */
 export default function MobileReportPage() {
   const { t } = useLocale();
   const me = useCurrentUser();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const patrolKey = params.get('patrolKey') || undefined;
   const queryClient = useQueryClient();
   const categories = useQuery({ queryKey: caseKeys.categories, queryFn: casesApi.categories, staleTime: 300_000 });
   const [parent, setParent] = useState<string | undefined>();
   const [child, setChild] = useState<string | undefined>();
   const [description, setDescription] = useState('');
   const [address, setAddress] = useState('');
-  const [point, setPoint] = useState<Point | null>(null);
-  const [locating, setLocating] = useState<Locating>('locating');
+  // From a patrol: its last position, until the phone's own fix comes.
+  const [point, setPoint] = useState<Point | null>(() => pointFrom(params));
+  const [locating, setLocating] = useState<Locating>(() => (pointFrom(params) ? 'located' : 'locating'));
   const [picking, setPicking] = useState(false);
   const [key, setKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [photos, setPhotos] = usePhotos();
   // A photo whose upload found no network is kept (its blob and key) for the outbox, not shown as failed.
-  const onPhotos: Dispatch<SetStateAction<PickedPhoto[]>> = useCallback((action) => setPhotos((list) => {
-    const next = typeof action === 'function' ? action(list) : action;
-    return next.map((p) => (p.state === 'failed' && p.error && NETWORK_MESSAGES.has(p.error) ? { ...p, state: 'done' as const, progress: 0, error: undefined } : p));
-  }), [setPhotos]);
+  const [photos, onPhotos, setPhotos] = useOutboxPhotos();
 
   // The map of the area one may report in (a resident's or worker's grid, a community's grids), for
   // picking the place when the phone cannot locate itself.
   const area = useReportArea(picking);
 
-  const locate = () => {
+  /** Ask the phone where it is; `quiet` keeps the point already there (a patrol's) while asking and on failure. */
+  const locate = (quiet = false) => {
     if (!('geolocation' in navigator)) {
-      setLocating('failed');
+      if (!quiet) setLocating('failed');
       return;
     }
-    setLocating('locating');
+    if (!quiet) setLocating('locating');
     navigator.geolocation.getCurrentPosition(
       (pos) => {
         setPoint({ lng: Number(pos.coords.longitude.toFixed(6)), lat: Number(pos.coords.latitude.toFixed(6)) });
         setLocating('located');
       },
-      () => setLocating('failed'),
+      () => { if (!quiet) setLocating('failed'); },
       { enableHighAccuracy: true, timeout: 15_000, maximumAge: 60_000 },
     );
   };
-  useEffect(locate, []);
+  useEffect(() => locate(!!pointFrom(params)), []);
 
   const tops = useMemo(() => (categories.data ?? []).filter((c) => !c.parentCode), [categories.data]);
   const subs = useMemo(() => (categories.data ?? []).filter((c) => c.parentCode === parent), [categories.data, parent]);
@@ -90,6 +95,7 @@ export default function MobileReportPage() {
       const input = {
         categoryCode: categoryCode!, description: description.trim(), lng: point!.lng, lat: point!.lat,
         address: address.trim() || undefined, source: hasPermission(me, 'case.read') ? 'patrol' as const : 'resident' as const, urgency: 'normal' as const,
+        ...(patrolKey ? { patrolKey } : {}),
       };
       if (!offline) {
         try {
@@ -104,7 +110,7 @@ export default function MobileReportPage() {
       await enqueue({
         kind: 'case_report', userId: me.id, url: '/api/cases', idempotencyKey: key, summary: input.description,
         body: JSON.parse(JSON.stringify(input)) as Record<string, unknown>,
-        photos: photos.filter((p) => p.state !== 'failed').map((p) => ({ key: p.key, blob: p.blob })),
+        photos: outboxPhotos(photos),
       });
       const waiting = (await outboxItems()).filter((i) => i.state === 'waiting' || i.state === 'sending').length;
       return { queued: waiting };
@@ -116,6 +122,10 @@ export default function MobileReportPage() {
       if ('queued' in r) {
         // Kept on the phone: the form is free for the next report (same category and place).
         Toast.show({ icon: 'success', content: t('ui.pwa.queued', { count: r.queued }), duration: 3000 });
+        if (patrolKey) {
+          navigate('/m/patrol', { replace: true });
+          return;
+        }
         setDescription('');
         setAddress('');
         setErrors({});
@@ -124,7 +134,7 @@ export default function MobileReportPage() {
       const c = r.sent;
       void queryClient.invalidateQueries({ queryKey: caseKeys.all });
       Toast.show({ icon: 'success', content: t('ui.cases.m.reported', { number: c.number }) });
-      navigate(`/m/cases/${c.id}`, { replace: true });
+      navigate(patrolKey ? '/m/patrol' : `/m/cases/${c.id}`, { replace: true });
     },
     onError: (e) => {
       if (e instanceof ApiError && e.field) setErrors({ [e.field === 'lat' ? 'lng' : e.field.startsWith('attachmentIds') ? 'attachmentIds' : e.field]: e.message });
@@ -134,6 +144,7 @@ export default function MobileReportPage() {
 
   return (
     <MobileShell title={t('ui.cases.m.reportTitle')} active="/m/report">
+      {patrolKey && <NoticeBar content={t('ui.fieldwork.patrol.onPatrol')} color="info" data-testid="m-report-on-patrol" />}
       <Form layout="vertical" data-testid="m-report-form"
         footer={
           <Button block color="primary" size="large" loading={report.isPending} disabled={report.isPending}
@@ -168,7 +179,7 @@ export default function MobileReportPage() {
             {locating === 'failed' && t('ui.cases.m.locateFailed')}
           </div>
           <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
-            <Button size="small" onClick={locate}>{t('ui.cases.m.locateAgain')}</Button>
+            <Button size="small" onClick={() => locate()}>{t('ui.cases.m.locateAgain')}</Button>
             <Button size="small" onClick={() => setPicking((p) => !p)} data-testid="m-pick-toggle">{t('ui.cases.m.pickOnMap')}</Button>
           </div>
           {locating === 'failed' && !picking && <div style={{ color: '#999', marginTop: 6 }}>{t('ui.cases.m.allowLocation')}</div>}

@@ -4,6 +4,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { useQueryClient } from '@tanstack/react-query';
 import { NavBar, TabBar, Toast, unstableSetRender } from 'antd-mobile';
 import { useLocale } from '../../../app/i18n.js';
+import { hasPermission, useMe } from '../../../app/session.js';
 import { LanguageSwitch } from '../../../components/LanguageSwitch.js';
 import { installOfflineData } from '../../../pwa/data.js';
 import { outboxCounts, useOnline, useOutboxItems } from '../../../pwa/hooks.js';
@@ -24,13 +25,14 @@ unstableSetRender((node, container) => {
 
 /**
  * The phone pages' frame: a bar with back and title, the offline indicator and the outbox's count,
- * the page, and a tab bar (report / my cases / outbox / desktop). It also keeps the pages' data on the
+ * the page, and a tab bar (today's field work for grid workers / report / my cases / outbox / desktop). It also keeps the pages' data on the
  * device for use without signal (pwa/data.ts) and refreshes them when waiting items have been sent.
  */
 export function MobileShell({ title, back, active, children }: { title: string; back?: string | true; active?: string; children: React.ReactNode }) {
   const { t } = useLocale();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const { data: me } = useMe();
   const online = useOnline();
   const { waiting, attention } = outboxCounts(useOutboxItems());
   useEffect(() => installOfflineData(queryClient), [queryClient]);
@@ -63,10 +65,12 @@ export function MobileShell({ title, back, active, children }: { title: string; 
       )}
       <div style={{ flex: 1, paddingBottom: 64 }}>{children}</div>
       <TabBar
-        activeKey={active ?? null}
+        // The field pages (patrol, diary) sit under the 今日工作 tab.
+        activeKey={(active === '/m/patrol' || active === '/m/diary') && hasPermission(me, 'fieldwork.record') ? '/m/today' : active ?? null}
         onChange={(k) => navigate(k)}
         style={{ position: 'fixed', bottom: 0, left: 0, right: 0, background: '#fff', borderTop: '1px solid #eee', zIndex: 5 }}
       >
+        {hasPermission(me, 'fieldwork.record') && <TabBar.Item key="/m/today" title={<span data-testid="m-tab-today">{t('ui.fieldwork.nav.today')}</span>} />}
         <TabBar.Item key="/m/report" title={<span data-testid="m-tab-report">{t('ui.cases.m.report')}</span>} />
         <TabBar.Item key="/m/cases" title={<span data-testid="m-tab-cases">{t('ui.cases.m.myCases')}</span>} />
         <TabBar.Item key="/m/outbox" badge={waiting + attention || undefined} title={<span data-testid="m-tab-outbox">{t('ui.pwa.outbox')}</span>} />

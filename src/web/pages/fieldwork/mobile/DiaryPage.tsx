@@ -5,12 +5,14 @@ import { fieldworkApi, fieldworkKeys, type CreateDiaryInput } from '../../../api
 import { useLocale } from '../../../app/i18n.js';
 import { useCurrentUser } from '../../../app/session.js';
 import { formatDateTime } from '../../../components/format.js';
+import { PhotoGallery } from '../../../components/PhotoGallery.js';
+import { outboxPhotos, PhotoPicker, useOutboxPhotos } from '../../../components/PhotoPicker.js';
 import { useOnline } from '../../../pwa/hooks.js';
 import { enqueue, randomKey } from '../../../pwa/outbox.js';
 import { MobileShell } from '../../cases/mobile/MobileShell.js';
 import { currentPosition, FieldNav } from './common.js';
 
-/** 民情日记: my entries and a new one (text, the phone's place, a household of the grid), through the outbox. */
+/** 民情日记: my entries and a new one (text, photos, the phone's place, a household of the grid), through the outbox. */
 export default function DiaryPage() {
   const { t, locale } = useLocale();
   const me = useCurrentUser();
@@ -23,6 +25,8 @@ export default function DiaryPage() {
   const [pickerOpen, setPickerOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Uploaded as soon as picked when there is signal; without, kept and sent with the entry by the outbox.
+  const [photos, onPhotos, setPhotos] = useOutboxPhotos();
   const households = pack.data?.households ?? [];
   const chosen = households.find((h) => h.householdId === householdId);
 
@@ -38,9 +42,14 @@ export default function DiaryPage() {
         ...(householdId ? { householdId } : {}),
         ...(place ? { lng: place.lng, lat: place.lat } : {}),
       };
-      await enqueue({ kind: 'diary', userId: me.id, url: '/api/diary-entries', body: input as unknown as Record<string, unknown>, idempotencyKey: randomKey(), summary: body.trim().slice(0, 40) });
+      await enqueue({
+        kind: 'diary', userId: me.id, url: '/api/diary-entries', body: input as unknown as Record<string, unknown>, idempotencyKey: randomKey(),
+        photos: outboxPhotos(photos), summary: body.trim().slice(0, 40),
+      });
       setBody('');
       setHouseholdId('');
+      for (const p of photos) URL.revokeObjectURL(p.preview);
+      setPhotos([]);
       Toast.show({ content: t('ui.fieldwork.diary.queued') });
     } finally {
       setBusy(false);
@@ -53,6 +62,9 @@ export default function DiaryPage() {
       <List header={t('ui.fieldwork.diary.new')}>
         <List.Item>
           <TextArea placeholder={t('ui.fieldwork.diary.bodyPlaceholder')} value={body} onChange={setBody} maxLength={4000} autoSize={{ minRows: 3, maxRows: 10 }} data-testid="m-diary-body" />
+        </List.Item>
+        <List.Item title={t('ui.fieldwork.diary.photos')}>
+          <PhotoPicker value={photos} onChange={onPhotos} disabled={busy} testId="m-diary-photo-picker" />
         </List.Item>
         <List.Item onClick={() => setPickerOpen(true)} extra={chosen ? `${chosen.buildingName} ${chosen.room}` : t('ui.fieldwork.diary.noHousehold')} data-testid="m-diary-household">
           {t('ui.fieldwork.diary.household')}
@@ -81,6 +93,7 @@ export default function DiaryPage() {
             <List.Item key={e.id} data-testid="m-diary-entry"
               description={<span>{formatDateTime(e.occurredAt, locale)}{e.household ? ` · ${e.household.buildingName} ${e.household.room}` : ''}</span>}>
               <div style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{e.body}</div>
+              {e.photos?.length > 0 && <div style={{ marginTop: 6 }}><PhotoGallery photos={e.photos} variant="mobile" size={64} testId="m-diary-photos" /></div>}
             </List.Item>
           ))}
         </List>

@@ -6,7 +6,7 @@ import { fieldworkApi, fieldworkKeys, type ChecklistView } from '../../../api/fi
 import { useLocale } from '../../../app/i18n.js';
 import { formatDateTime } from '../../../components/format.js';
 import { registerDataset } from '../../../pwa/data.js';
-import { useOnline } from '../../../pwa/hooks.js';
+import { useOnline, useOutboxItems } from '../../../pwa/hooks.js';
 import type { CaseState } from '../../../api/cases.js';
 import { stateKey } from '../../cases/common.js';
 import { beijingDate } from '../../../../shared/dates.js';
@@ -37,6 +37,11 @@ export default function TodayPage() {
     refetchOnMount: 'always',
   });
   const pack = useQuery({ queryKey: fieldworkKeys.offlinePack, queryFn: fieldworkApi.offlinePack, staleTime: 5 * 60_000, enabled: q.trim() !== '' });
+  // Visits recorded on the phone and not sent yet: the household shows them (the checklist is the server's).
+  const outbox = useOutboxItems();
+  const waiting = useMemo(() => new Set((outbox ?? [])
+    .filter((i) => i.kind === 'visit' && (i.state === 'waiting' || i.state === 'sending'))
+    .map((i) => String(i.body.householdId))), [outbox]);
   const refetch = checklist.refetch;
   useEffect(() => {
     let live = true;
@@ -100,9 +105,10 @@ export default function TodayPage() {
             <List key={b.buildingId} header={<span>{b.buildingName}{distance(b.distanceM) ? ` · ${distance(b.distanceM)}` : ''}</span>} data-testid="m-today-building">
               {b.items.map((h) => (
                 <List.Item key={h.householdId} onClick={() => navigate(`/m/visit/${h.householdId}`)} data-testid="m-today-household"
-                  data-household={h.householdId} data-state={h.state} data-ticked={String(h.ticked)}
+                  data-household={h.householdId} data-state={h.state} data-ticked={String(h.ticked)} data-waiting={String(!h.ticked && waiting.has(h.householdId))}
                   description={<span>{h.tags.map((x) => x.name).join(' ')}{h.tags.length ? ' · ' : ''}{h.lastVisitAt ? t('ui.fieldwork.today.lastVisit', { date: beijingDate(new Date(h.lastVisitAt)) }) : t('ui.fieldwork.today.never')}</span>}
                   extra={h.ticked ? <Tag color="success" data-testid="m-today-ticked">✓ {t('ui.fieldwork.today.done')}</Tag>
+                    : waiting.has(h.householdId) ? <Tag color="primary" fill="outline" data-testid="m-today-waiting">✓ {t('ui.pwa.state.waiting')}</Tag>
                     : h.state === 'overdue' ? <Tag color="danger" data-testid="m-today-overdue">{t('ui.fieldwork.today.overdue', { days: h.daysOverdue })}</Tag>
                       : <Tag color="warning">{h.nextDueDate && h.nextDueDate > data.date ? t('ui.fieldwork.today.dueOn', { date: h.nextDueDate }) : t('ui.fieldwork.today.due')}</Tag>}>
                   <span style={{ color: h.ticked ? '#999' : undefined, textDecoration: h.ticked ? 'line-through' : undefined }}>{h.room}</span>

@@ -8,7 +8,7 @@ import { useLocale } from '../../../app/i18n.js';
 import { useCurrentUser } from '../../../app/session.js';
 import { formatDateTime } from '../../../components/format.js';
 import { useOnline, useOutboxItems } from '../../../pwa/hooks.js';
-import { enqueue, onOutbox, randomKey, removeFromOutbox } from '../../../pwa/outbox.js';
+import { enqueue, onOutbox, outboxItems, randomKey, removeFromOutbox } from '../../../pwa/outbox.js';
 import { beijingDate } from '../../../../shared/dates.js';
 import { relationKey } from '../../registry/common.js';
 import { MobileShell } from '../../cases/mobile/MobileShell.js';
@@ -17,6 +17,12 @@ import { currentPosition, FieldNav, type Position } from './common.js';
 type Kind = (typeof VISIT_KINDS)[number];
 type FollowUp = (typeof VISIT_FOLLOW_UPS)[number];
 const MOBILE = /^1\d{10}$/;
+
+/** Told when the visit waits on the phone: how many records wait in all. */
+async function queuedToast(t: ReturnType<typeof useLocale>['t']): Promise<void> {
+  const count = (await outboxItems()).filter((i) => i.state === 'waiting' || i.state === 'sending').length;
+  Toast.show({ icon: 'success', content: t('ui.pwa.queued', { count }), duration: 3000 });
+}
 
 /** 入户走访: the household from the phone's pack of the grid, and the visit, sent through the outbox. */
 export default function VisitPage() {
@@ -57,6 +63,14 @@ export default function VisitPage() {
     navigate(afterwards.current);
   }), [navigate, t]);
   const refused = item && (item.state === 'conflict' || item.state === 'failed') ? item : undefined;
+  // The first try found no network (or lost its answer): the visit waits on the phone, the worker goes on.
+  const waitsOnPhone = !!item && item.state === 'waiting' && item.attempts > 0;
+  useEffect(() => {
+    if (!waitsOnPhone) return;
+    setItemId(null);
+    void queuedToast(t);
+    navigate(afterwards.current);
+  }, [waitsOnPhone, navigate, t]);
   // A conflict: read the residents again (their new versions) before the visit is submitted anew.
   const refetchPack = pack.refetch;
   useEffect(() => { if (refused?.state === 'conflict') void refetchPack(); }, [refused?.state, refetchPack]);
@@ -94,8 +108,9 @@ export default function VisitPage() {
     });
     setItemId(queued.id);
     if (!navigator.onLine) {
-      Toast.show({ content: t('ui.fieldwork.visit.queued') });
-      navigate(followUp === 'case' ? '/m/report' : '/m/today');
+      setItemId(null);
+      void queuedToast(t);
+      navigate(afterwards.current);
     }
   };
 
