@@ -133,7 +133,7 @@ export async function seedDemoCases(
     point: Grid['points'][number]; reporter: Actor; reporterName: string; reporterPhone: string | null; hotline: { no: string; deadline: Date } | null;
     handling: { id: string; path: string; level: 'grid' | 'community' | 'street' };
     events: Event[]; orders: Order[]; rating: { value: string; comment: string | null; at: Date } | null; closedAt: Date | null;
-    supervision: 'yellow' | 'red' | null; reopenCount: number;
+    supervision: 'yellow' | 'red' | null; reopenCount: number; wasOverdue: boolean;
   };
 
   const planned: Planned[] = [];
@@ -168,7 +168,7 @@ export async function seedDemoCases(
         grid, category, created, source, urgency: code.startsWith('emergency.') || r.chance(0.04) ? 'urgent' : 'normal',
         description: caseText(r, code), point: r.pick(grid.points), reporter, reporterName,
         reporterPhone: source === 'patrol' ? null : `1${r.pick(['3', '5', '8', '9'])}${String(r.int(0, 999_999_999)).padStart(9, '0')}`,
-        hotline, handling, events: [], orders: [], rating: null, closedAt: null, supervision: null, reopenCount: 0,
+        hotline, handling, events: [], orders: [], rating: null, closedAt: null, supervision: null, reopenCount: 0, wasOverdue: false,
       });
     }
   }
@@ -227,6 +227,7 @@ export async function seedDemoCases(
       }
       t = done;
       if (!ev(t, 'feed_back', 'in_progress', 'handled', handler, pickFeedback(r, p.category.code))) break;
+      if (share > 1) p.wasOverdue = true; // the handling stage ended past its deadline
       order.state = 'done'; order.finishedBy = handler; order.finishedAt = t;
       state = 'handled';
       t = after(t, limitHours('verify', t) * r.between(0.05, 0.6));
@@ -280,6 +281,7 @@ export async function seedDemoCases(
     }
     const clock = stageClock(p.category, p.urgency, stage, stageStart);
     const phone = p.reporterPhone;
+    const responded = p.events.find((e) => e.action === 'accept' || e.action === 'reject');
     return {
       p,
       values: {
@@ -306,6 +308,10 @@ export async function seedDemoCases(
         hotline_order_no: p.hotline?.no ?? null,
         hotline_deadline: p.hotline?.deadline ?? null,
         closed_at: state === 'closed' ? p.closedAt : null,
+        // The cockpit's facts, as the service keeps them (migrations/0016).
+        responded_at: responded?.at ?? null,
+        response_deadline: stageClock(p.category, p.urgency, 'accept', p.created).stage_deadline,
+        was_overdue: p.wasOverdue || overdueNow(clock, now) === 'red',
         version: p.events.length,
         created_at: p.created,
         updated_at: last.at,

@@ -9,6 +9,7 @@ import { caseSettingsModule } from './case-settings/case-settings.module.js';
 import { notificationsModule } from './notifications/notifications.module.js';
 import { hotlineModule } from './hotline/hotline.module.js';
 import { fieldworkModule } from './fieldwork/fieldwork.module.js';
+import { cockpitModule } from './cockpit/cockpit.module.js';
 
 /** Every feature of Linli. Add a module here and the core picks up its routes and permissions. */
-export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule, casesModule, caseSettingsModule, notificationsModule, open311Module, hotlineModule, fieldworkModule];
+export const modules: ModuleManifest[] = [hierarchyModule, usersModule, auditModule, registryModule, casesModule, caseSettingsModule, notificationsModule, open311Module, hotlineModule, fieldworkModule, cockpitModule];

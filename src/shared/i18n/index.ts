@@ -17,6 +17,7 @@ import { caseSettings } from './case-settings.js';
 import { hotline } from './hotline.js';
 import { pwa } from './pwa.js';
 import { fieldwork } from './fieldwork.js';
+import { cockpit } from './cockpit.js';
 
 /**
  * The i18n catalogue. Each area keeps its own file with a zh-CN and an en half; the en half is
@@ -28,8 +29,8 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'zh-CN';
 
 const catalogues = {
-  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'], ...cases['zh-CN'], ...notifications['zh-CN'], ...open311['zh-CN'], ...webCases['zh-CN'], ...attachments['zh-CN'], ...caseSettings['zh-CN'], ...caseSuggestions['zh-CN'], ...hotline['zh-CN'], ...pwa['zh-CN'], ...fieldwork['zh-CN'] },
-  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en, ...cases.en, ...notifications.en, ...open311.en, ...webCases.en, ...attachments.en, ...caseSettings.en, ...caseSuggestions.en, ...hotline.en, ...pwa.en, ...fieldwork.en },
+  'zh-CN': { ...core['zh-CN'], ...hierarchy['zh-CN'], ...users['zh-CN'], ...audit['zh-CN'], ...registry['zh-CN'], ...buildings['zh-CN'], ...importExport['zh-CN'], ...web['zh-CN'], ...webRegistry['zh-CN'], ...cases['zh-CN'], ...notifications['zh-CN'], ...open311['zh-CN'], ...webCases['zh-CN'], ...attachments['zh-CN'], ...caseSettings['zh-CN'], ...caseSuggestions['zh-CN'], ...hotline['zh-CN'], ...pwa['zh-CN'], ...fieldwork['zh-CN'], ...cockpit['zh-CN'] },
+  en: { ...core.en, ...hierarchy.en, ...users.en, ...audit.en, ...registry.en, ...buildings.en, ...importExport.en, ...web.en, ...webRegistry.en, ...cases.en, ...notifications.en, ...open311.en, ...webCases.en, ...attachments.en, ...caseSettings.en, ...caseSuggestions.en, ...hotline.en, ...pwa.en, ...fieldwork.en, ...cockpit.en },
 };
 export type MessageKey = keyof (typeof catalogues)['zh-CN'];
 export type Params = Record<string, string | number>;

@@ -34,6 +34,7 @@ const VisitPage = lazy(() => import('../pages/fieldwork/mobile/VisitPage.js'));
 const PatrolPage = lazy(() => import('../pages/fieldwork/mobile/PatrolPage.js'));
 const DiaryPage = lazy(() => import('../pages/fieldwork/mobile/DiaryPage.js'));
 const FieldworkPage = lazy(() => import('../pages/fieldwork/FieldworkPage.js'));
+const CockpitPage = lazy(() => import('../pages/cockpit/CockpitPage.js'));
 
 export function App() {
   const [queryClient] = useState(createQueryClient);
@@ -121,6 +122,7 @@ function Shell() {
           </>
         )}
         {allowed.some((n) => n.path === '/fieldwork') && <Route path="/fieldwork" element={<Lazy><FieldworkPage /></Lazy>} />}
+        {allowed.some((n) => n.path === '/cockpit') && <Route path="/cockpit" element={<Lazy><CockpitPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/hotline-import') && <Route path="/hotline-import" element={<Lazy><HotlineImportPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/units') && <Route path="/units" element={<Lazy><UnitsPage /></Lazy>} />}
         {allowed.some((n) => n.path === '/residents') && (

@@ -3,7 +3,7 @@ import { Outlet, useLocation, useNavigate } from 'react-router';
 import { App, Badge, Button, Flex, Grid, Layout, Menu, Space, Spin, Tooltip, Typography, type MenuProps } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import {
-  AlertOutlined, ApartmentOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
+  AlertOutlined, ApartmentOutlined, DashboardOutlined, AuditOutlined, CameraOutlined, FileSearchOutlined, ContactsOutlined, EnvironmentOutlined, HomeOutlined, ImportOutlined, LogoutOutlined, MenuFoldOutlined,
   MenuUnfoldOutlined, PhoneOutlined, CarryOutOutlined, ScheduleOutlined, SettingOutlined, ShopOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import type { Role } from '../../shared/roles.js';
@@ -28,6 +28,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { path: '/units', label: 'ui.nav.units', icon: <ApartmentOutlined />, allowed: (me) => hasPermission(me, 'unit.read') },
   { path: '/cases', label: 'ui.cases.nav.cases', icon: <AlertOutlined />, allowed: seesCases },
+  { path: '/cockpit', label: 'ui.cockpit.nav', icon: <DashboardOutlined />, allowed: (me) => hasPermission(me, 'cockpit.read') },
   { path: '/fieldwork', label: 'ui.fieldwork.nav.supervise', icon: <ScheduleOutlined />, allowed: (me) => hasPermission(me, 'fieldwork.supervise') },
   { path: '/hotline-import', label: 'ui.hotline.nav', icon: <PhoneOutlined />, allowed: (me) => hasPermission(me, 'hotline.import') },
   { path: '/residents', label: 'ui.registry.nav.residents', icon: <ContactsOutlined />, allowed: (me) => hasPermission(me, 'registry.read') },

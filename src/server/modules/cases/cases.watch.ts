@@ -75,7 +75,7 @@ async function recolour(ctx: AppContext, now: Date): Promise<number> {
     const { count, ids } = await ctx.db.transaction().execute(async (trx) => {
       const level = sql`case when cases.stage_deadline < ${now} then 'red' when cases.stage_warn_at <= ${now} then 'yellow' else 'green' end`;
       const { rows } = await sql<Recoloured>`
-        update cases c set overdue_level = n.level, updated_at = ${now}
+        update cases c set overdue_level = n.level, was_overdue = c.was_overdue OR n.level = 'red', updated_at = ${now}
         from (
           select cases.id, cases.overdue_level as old, ${level} as level from cases
           where cases.state in (${sql.join(OPEN)}) and cases.stage_deadline is not null and cases.stage_warn_at is not null
@@ -142,7 +142,7 @@ async function escalateOne(ctx: AppContext, id: string, now: Date, grace: number
       .where('case_id', '=', c.id).where('state', 'in', ['dispatched', 'claimed']).returning('id').execute();
     await trx.updateTable('cases').set({
       handling_unit_id: unit.id, handling_path: unit.path, handling_level: above,
-      state: to, ...clock, overdue_level: 'green', version: c.version + 1, updated_at: now,
+      state: to, ...clock, overdue_level: 'green', was_overdue: true, version: c.version + 1, updated_at: now,
     }).where('id', '=', c.id).execute();
     const detail = {
       fromLevel: c.handling_level, toLevel: above, unit: { id: unit.id, name: unit.name },

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { type Browser, screenshots, apiGet, signInAs as signInAsIn, openDemo } from './helpers/browser.js';
+import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
+import type { CockpitSummary } from '../../src/web/api/cockpit.js';
+
+const { shot, clear: clearOwnShots } = screenshots('k');
+const DESKTOP = { width: 1440, height: 900 };
+
+/**
+ * The cockpit 数据驾驶舱 in Chromium on the demo district: the street secretary (龙阳街道) opens it
+ * from the menu, sees the KPI cards with their year-on-year lines and the four charts drawn; the
+ * community secretary sees her community's; a click on the map opens the case list.
+ */
+describe('the cockpit in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, browser, page } = await openDemo(clearOwnShots, pageErrors));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const signInAs = (username: string) => signInAsIn(browser, server.url, username, DEMO_PASSWORD, DESKTOP);
+
+  it('shows the street its KPI cards and charts for this year', async () => {
+    await signInAs('street');
+    await page.getByRole('menuitem', { name: '数据驾驶舱' }).click();
+    await page.waitForURL((u) => u.pathname === '/cockpit');
+    await page.getByTestId('cockpit-kpi-total').waitFor();
+    const data = await apiGet<CockpitSummary>(page, '/api/cockpit/summary');
+    expect(data.unit.level).toBe('street');
+    expect(data.current.total, 'the demo has cases this year').toBeGreaterThan(0);
+    for (const k of ['total', 'response', 'resolution', 'satisfaction', 'ontime', 'hours', 'overdue']) {
+      const text = await page.getByTestId(`cockpit-kpi-${k}`).innerText();
+      expect(text, k).toContain('同比');
+      expect(text, k).toContain('环比');
+    }
+    expect(await page.getByTestId('cockpit-kpi-total').innerText()).toContain(String(data.current.total));
+    // Each chart has drawn on its canvas.
+    for (const id of ['cockpit-category-chart', 'cockpit-trend-chart', 'cockpit-map', 'cockpit-source-chart']) {
+      const canvas = page.getByTestId(id).locator('canvas');
+      await canvas.first().waitFor();
+      const box = await canvas.first().boundingBox();
+      expect(box?.width ?? 0, id).toBeGreaterThan(100);
+    }
+    // The definition of a rate is one hover away.
+    await page.getByTestId('cockpit-tip-resolution').hover();
+    await page.getByText('已办结的事件 ÷（上报事件 − 不予受理 − 合并）。').waitFor();
+    await page.waitForTimeout(800); // the charts' entry animation
+    await shot(page, 'street-this-year');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('switches to last month and to the community of the community secretary', async () => {
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/cockpit/summary') && r.status() === 200),
+      page.getByTestId('cockpit-preset').getByText('上月').click(),
+    ]);
+    await page.getByTestId('cockpit-kpi-total').waitFor();
+    expect(await page.getByTestId('cockpit-period').innerText()).toMatch(/统计期 \d{4}-\d{2}-01 至/);
+
+    await signInAs('community');
+    await page.goto(server.url + '/cockpit');
+    await page.getByTestId('cockpit-kpi-total').waitFor();
+    const data = await apiGet<CockpitSummary>(page, '/api/cockpit/summary');
+    expect(data.unit.level).toBe('community');
+    await page.getByTestId('cockpit-map').locator('canvas').first().waitFor();
+    await page.waitForTimeout(800);
+    await shot(page, 'community-this-year');
+    // A click on a grid (a little off the map's centre, where grids meet) opens the case list.
+    await page.getByTestId('cockpit-map').scrollIntoViewIfNeeded();
+    const map = await page.getByTestId('cockpit-map').boundingBox();
+    await page.mouse.click(map!.x + map!.width * 0.45, map!.y + map!.height * 0.3);
+    await page.waitForURL((u) => u.pathname === '/cases');
+    expect(pageErrors).toEqual([]);
+  });
+});
