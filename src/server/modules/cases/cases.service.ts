@@ -94,11 +94,17 @@ export function numberPrefix(districtName: string | null): string {
   return initials.slice(0, 6) || 'LL';
 }
 
-async function nextNumber(trx: Trx, gridPath: string, now: Date): Promise<string> {
-  const district = await Q.ancestorAt(trx, gridPath, 'district');
+/**
+ * The next case number of the day. The counter row is locked until the transaction that takes it ends,
+ * so every report of the district waits for the one before it to commit: a report over HTTP takes its
+ * number in its own short transaction first (a report that then fails leaves a gap, as a sequence
+ * would), while a batch (12345 import) takes its numbers inside its one transaction.
+ */
+async function nextNumber(db: Executor, gridPath: string, now: Date): Promise<string> {
+  const district = await Q.ancestorAt(db, gridPath, 'district');
   const prefix = numberPrefix(district?.name ?? null);
   const day = beijingDate(now);
-  const row = await trx.insertInto('case_number_counter').values({ prefix, day, last: 1 })
+  const row = await db.insertInto('case_number_counter').values({ prefix, day, last: 1 })
     .onConflict((oc) => oc.columns(['prefix', 'day']).doUpdateSet((eb) => ({ last: eb('case_number_counter.last', '+', 1) })))
     .returning('last').executeTakeFirstOrThrow();
   return `${prefix}-${day.replaceAll('-', '')}-${String(row.last).padStart(4, '0')}`;
@@ -137,15 +143,16 @@ export async function reportCase(
     throw invalid(input.hotlineOrderNo ? 'hotlineOrderNo' : 'hotlineDeadline', 'case.hotline_needs_source');
   }
   try {
-    const stored = await ctx.db.transaction().execute(async (trx) => {
-      const category = await Q.findActiveCategory(trx, input.categoryCode);
-      if (!category) throw invalid('categoryCode', 'case.category_unknown');
-      const placed = await locatePoint(trx, input.lng, input.lat);
-      if (!placed.grid) throw invalid('lng', 'case.not_in_grid');
-      if (!actor.can(P.report, placed.grid.path)) throw invalid('lng', 'case.outside_report_scope');
-      const grid = (await Q.unitById(trx, placed.grid.id))!;
-      return recordReport(trx, ctx, actor, audit, { input, source, category, place: grid, idempotencyKey, requestHash: hash });
-    });
+    const category = await Q.findActiveCategory(ctx.db, input.categoryCode);
+    if (!category) throw invalid('categoryCode', 'case.category_unknown');
+    const placed = await locatePoint(ctx.db, input.lng, input.lat);
+    if (!placed.grid) throw invalid('lng', 'case.not_in_grid');
+    if (!actor.can(P.report, placed.grid.path)) throw invalid('lng', 'case.outside_report_scope');
+    const grid = (await Q.unitById(ctx.db, placed.grid.id))!;
+    // The number in its own short transaction, so that reports do not queue behind each other's commits.
+    const number = await nextNumber(ctx.db, grid.path, ctx.clock.now());
+    const stored = await ctx.db.transaction().execute((trx) =>
+      recordReport(trx, ctx, actor, audit, { input, source, category, place: grid, idempotencyKey, requestHash: hash, number }));
     await deliverQuietly(ctx, stored.notifications);
     return { id: stored.id, replayed: false };
   } catch (e) {
@@ -173,6 +180,8 @@ export interface SettledReport {
   requestHash?: string | null;
   /** Extra facts for the timeline's report step (e.g. the hotline's receiving time). */
   detail?: Record<string, unknown>;
+  /** The case number when already taken (reportCase); else it is taken inside the transaction. */
+  number?: string;
 }
 
 /**
@@ -187,7 +196,7 @@ export async function recordReport(
   const handling = place.level === category.default_level ? place
     : (await Q.ancestorAt(trx, place.path, category.default_level)) ?? place;
   const now = ctx.clock.now();
-  const number = await nextNumber(trx, place.path, now);
+  const number = r.number ?? await nextNumber(trx, place.path, now);
   const phone = input.reporterPhone || null;
   // The patrol it was found on (400 on patrolId when not the caller's own, or in their scope for staff).
   const patrol = await patrolOfReport(trx, actor, input);
