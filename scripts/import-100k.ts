@@ -1,8 +1,8 @@
 /**
- * node --expose-gc --import tsx scripts/import-100k.ts [rows]
+ * node --expose-gc --import tsx scripts/import-100k.ts [rows] [--sql-times] [--retained]
  *
  * The registry import at scale: generates a 居民 workbook of 100 000 rows (or [rows]) with exceljs's
- * streaming writer, then checks and commits it through the import service on a throwaway embedded
+ * streaming writer (bench/lib/workbook.ts), then checks and commits it through the import service on a throwaway embedded
  * PostgreSQL, printing the time of each phase and the peak memory of this Node process (sampled every
  * 25 ms; PostgreSQL runs in its own processes). Everything lives in a temporary directory, removed
  * afterwards. Too slow for the test suite, which keeps its largest import at a few thousand rows.
@@ -12,28 +12,25 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { loadConfig } from '../src/server/core/config.js';
 import { createContext } from '../src/server/server.js';
 import { loadActor } from '../src/server/core/auth/load-actor.js';
 import { insertUnit } from '../src/server/modules/hierarchy/hierarchy.service.js';
 import { insertUser } from '../src/server/modules/users/users.service.js';
 import { ImportRunner, commitImport, createImport } from '../src/server/modules/registry/import.service.js';
-import { idCheckChar } from '../src/shared/validation/id-number.js';
+import { writeResidentWorkbook } from '../bench/lib/workbook.js';
 
-const ROWS = Number(process.argv[2] ?? 100_000);
-
+const ROWS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100_000);
 const BUILDINGS = 200;
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
-const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国志强春梅海燕文博子涵浩然欣怡梓萱宇轩';
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Peak memory of this process while `fn` runs. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rss: number; heap: number }> {
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rss: number; heap: number; retained: number }> {
   let rss = 0;
   let heap = 0;
   const sample = () => {
@@ -42,46 +39,52 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
     heap = Math.max(heap, m.heapUsed);
   };
   const timer = setInterval(sample, 25);
+  // With --retained: what stays live — the heap right after a full collection, every 2 s (slows the run a little).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const retainedTimer = process.argv.includes('--retained') && gc ? setInterval(() => {
+    gc();
+    retained = Math.max(retained, process.memoryUsage().heapUsed);
+  }, 2000) : null;
+  let retained = 0;
   const started = Date.now();
   try {
     const value = await fn();
     sample();
-    return { value, ms: Date.now() - started, rss, heap };
+    return { value, ms: Date.now() - started, rss, heap, retained };
   } finally {
     clearInterval(timer);
+    if (retainedTimer) clearInterval(retainedTimer);
   }
 }
 
-async function writeWorkbook(file: string, rows: number): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
-  const ws = wb.addWorksheet('居民');
-  ws.addRow(['姓名*', '身份证号码*', '性别', '出生日期', '联系电话', '民族', '政治面貌', '与户主关系', '户籍类型', '楼栋*', '单元', '房号*', '迁入日期', '标签']).commit();
-  const base = Date.UTC(1940, 0, 1);
-  for (let i = 0; i < rows; i++) {
-    // Unique ID numbers: a birth date from 1940 on, and a sequence number per 25 000 people.
-    const birth = new Date(base + (i % 25_000) * 86_400_000);
-    const ymd = birth.toISOString().slice(0, 10).replace(/-/g, '');
-    const first17 = `420105${ymd}${String(100 + Math.floor(i / 25_000)).padStart(3, '0')}`;
-    const floor = 1 + (i % 18);
-    ws.addRow([
-      SURNAMES[i % SURNAMES.length]! + GIVEN[(i * 7) % GIVEN.length]! + (i % 3 ? GIVEN[(i * 13) % GIVEN.length]! : ''),
-      first17 + idCheckChar(first17),
-      null,
-      null,
-      `139${String(i).padStart(8, '0')}`,
-      i % 20 ? '汉族' : '回族',
-      i % 9 ? '群众' : '中共党员',
-      i % 4 ? '子女' : '户主',
-      i % 6 ? '户籍' : '流动',
-      `${1 + (i % BUILDINGS)}栋`,
-      `${1 + (Math.floor(i / BUILDINGS) % 2)}单元`,
-      `${String(floor).padStart(2, '0')}0${1 + (Math.floor(i / (BUILDINGS * 2)) % 4)}`,
-      '2015-03-01',
-      i % 7 === 0 ? '独居' : i % 11 === 0 ? '高龄、退役军人' : null,
-    ]).commit();
-  }
-  ws.commit();
-  await wb.commit();
+/**
+ * With --sql-times: the time spent in each kind of statement (grouped by its first words), printed
+ * after each phase — where the database time goes.
+ */
+const sqlTimes = process.argv.includes('--sql-times') ? new Map<string, { n: number; ms: number }>() : null;
+if (sqlTimes) {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '?';
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+    const started = performance.now();
+    const out = query.apply(this, args);
+    if (out instanceof Promise) {
+      void out.then(() => {
+        const e = sqlTimes.get(key) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += performance.now() - started;
+        sqlTimes.set(key, e);
+      }, () => {});
+    }
+    return out;
+  };
+}
+function printSqlTimes(label: string): void {
+  if (!sqlTimes) return;
+  console.log(`SQL while ${label} (total ms, statements):`);
+  for (const [k, v] of [...sqlTimes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) console.log(`  ${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(6)}×  ${k}`);
+  sqlTimes.clear();
 }
 
 async function main() {
@@ -119,6 +122,7 @@ async function main() {
     (globalThis as { gc?: () => void }).gc?.();
     const baseline = process.memoryUsage();
 
+    sqlTimes?.clear();
     const check = await measured(async () => {
       const id = await createImport(ctx, runner, actor, { unitId: community.id, fileName: 'residents.xlsx' }, fs.createReadStream(file));
       await runner.settled(id);
@@ -126,6 +130,7 @@ async function main() {
     });
     const job = check.value;
     console.log(`Check:  ${secs(check.ms)} (${Math.round(ROWS / (check.ms / 1000))} rows/s) → ${job.status}: ${job.valid_rows} valid, ${job.error_rows} with problems, ${job.new_rows} new`);
+    printSqlTimes('checking');
     if (job.status !== 'ready') throw new Error(`import failed: ${job.message_key}`);
 
     const commit = await measured(async () => {
@@ -138,6 +143,8 @@ async function main() {
     console.log(`Commit: ${secs(commit.ms)} (${Math.round(ROWS / (commit.ms / 1000))} rows/s) → ${done.status}: ${done.new_rows} new, ${done.households_created} households; ${residents} residents in the registry`);
     console.log(`Memory of this process: before the import RSS ${mb(baseline.rss)} / heap ${mb(baseline.heapUsed)}; ` +
       `peak while checking RSS ${mb(check.rss)} / heap ${mb(check.heap)}; peak while committing RSS ${mb(commit.rss)} / heap ${mb(commit.heap)}`);
+    if (check.retained) console.log(`Heap live after a full GC (peak of samples every 2 s): checking ${mb(check.retained)}, committing ${mb(commit.retained)}`);
+    printSqlTimes('committing');
     if (done.status !== 'committed' || residents !== ROWS) process.exitCode = 1;
     await runner.close();
   } finally {
@@ -146,7 +153,7 @@ async function main() {
   }
 }
 
-const run = process.argv[2] === '--write' ? () => writeWorkbook(process.argv[3]!, Number(process.argv[4])) : main;
+const run = process.argv[2] === '--write' ? () => writeResidentWorkbook(process.argv[3]!, Number(process.argv[4]), BUILDINGS) : main;
 run().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
