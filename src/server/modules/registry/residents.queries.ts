@@ -1,8 +1,8 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely';
 import type { Executor, ResidentTable } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
 import type { Permission } from '../../core/access/permissions.js';
-import { inScope } from '../../core/access/scope.js';
+import { inScope, inSubtree, reachesLevel } from '../../core/access/scope.js';
 import type { FieldCipher } from '../../core/crypto.js';
 import type { ResidentSearchQuery } from '../../../shared/registry/residents.schemas.js';
 import { normalizeIdNumber } from '../../../shared/validation/id-number.js';
@@ -40,39 +40,67 @@ export const TOTAL_CAP = 1_000;
  * Search residents in scope: by name (hanzi anywhere in it, or pinyin initials / full pinyin as a
  * prefix), exact ID number or phone (through their keyed hashes), tags (all of them), address,
  * subtree, building, household, status. Counts stop at TOTAL_CAP.
+ *
+ * Two plans, the same rows in the same order. District-wide, matches are spread over the whole
+ * table: walking the primary key and stopping at the page is fastest. Below the district (a street,
+ * community or grid, or a subtree filter), a person's id says nothing about where they live, and
+ * that walk can cross most of the table before it finds a page: there the matches are collected
+ * from the scope's own index range first (resident_scope_idx covers the name and status filters,
+ * so mostly without touching the table), then sorted and paged — bounded by the size of the subtree.
  */
 export async function searchResidents(
   db: Executor, actor: Actor, cipher: FieldCipher, q: ResidentSearchQuery & { unitPath?: string; sensitiveTagIds?: string[] },
 ): Promise<{ rows: ResidentRow[]; total: number; capped: boolean }> {
-  let query = base(db).where(inScope(actor, P.read, 'r.unit_path'));
+  const where: Expression<SqlBool>[] = [inScope(actor, P.read, 'r.unit_path')];
   if (q.q) {
     if (looksLikePinyin(q.q)) {
-      const p = q.q.toLowerCase();
-      query = query.where((eb) => eb.or([eb('r.name_initials', 'like', `${p}%`), eb('r.name_pinyin', 'like', `${p}%`)]));
+      const p = `${q.q.toLowerCase()}%`;
+      where.push(sql<SqlBool>`(r.name_initials like ${p} or r.name_pinyin like ${p})`);
     } else {
       // A name from its start (王秀英, 王) or from its given name (秀英): both prefix searches on an index.
       const prefix = `${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      query = query.where((eb) => eb.or([eb('r.name', 'like', prefix), eb(sql`substr(r.name, 2)`, 'like', prefix)]));
+      where.push(sql<SqlBool>`(r.name like ${prefix} or substr(r.name, 2) like ${prefix})`);
     }
   }
-  if (q.idNumber) query = query.where('r.id_number_hash', '=', cipher.blindIndex(normalizeIdNumber(q.idNumber)));
-  if (q.phone) query = query.where('r.phone_hash', '=', cipher.blindIndex(normalizePhone(q.phone)));
+  if (q.idNumber) where.push(sql<SqlBool>`r.id_number_hash = ${cipher.blindIndex(normalizeIdNumber(q.idNumber))}`);
+  if (q.phone) where.push(sql<SqlBool>`r.phone_hash = ${cipher.blindIndex(normalizePhone(q.phone))}`);
   if (q.tags) {
     for (const tagId of q.tags.split(',')) {
-      query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`);
+      where.push(sql<SqlBool>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`);
     }
     // Filtering by a sensitive tag only finds people where the caller may see that tag.
-    if (q.sensitiveTagIds?.length) query = query.where(inScope(actor, P.sensitiveTags, 'r.unit_path'));
+    if (q.sensitiveTagIds?.length) where.push(inScope(actor, P.sensitiveTags, 'r.unit_path'));
   }
   if (q.address) {
     const like = `%${q.address.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    query = query.where(sql<boolean>`concat_ws(' ', b.address, b.name, e.name, h.room) ILIKE ${like}`);
+    where.push(sql<SqlBool>`concat_ws(' ', b.address, b.name, e.name, h.room) ILIKE ${like}`);
   }
-  if (q.unitPath) query = query.where(sql<boolean>`r.unit_path <@ ${q.unitPath}::ltree`);
-  if (q.buildingId) query = query.where('h.building_id', '=', q.buildingId);
-  if (q.householdId) query = query.where('r.household_id', '=', q.householdId);
-  if (q.status !== 'all') query = query.where('r.status', '=', q.status);
+  if (q.unitPath) where.push(inSubtree('r.unit_path', q.unitPath));
+  if (q.buildingId) where.push(sql<SqlBool>`h.building_id = ${q.buildingId}`);
+  if (q.householdId) where.push(sql<SqlBool>`r.household_id = ${q.householdId}`);
+  if (q.status !== 'all') where.push(sql<SqlBool>`r.status = ${q.status}`);
+  const all = sql<SqlBool>`${sql.join(where, sql` and `)}`;
 
+  const roots = q.unitPath ? [q.unitPath] : actor.scopesFor(P.read);
+  if (roots.length > 0 && !(await reachesLevel(db, roots, 'district'))) {
+    // The ids of every match in the subtree, then the page of them and how many there are.
+    const needsHouse = Boolean(q.address || q.buildingId);
+    const hits = sql`SELECT r.id FROM resident r
+      ${needsHouse ? sql`LEFT JOIN household h ON h.id = r.household_id LEFT JOIN building b ON b.id = h.building_id LEFT JOIN entrance e ON e.id = h.entrance_id` : sql``}
+      WHERE ${all}`;
+    const page = await sql<{ id: string; n: string }>`
+      WITH hit AS MATERIALIZED (${hits})
+      SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
+    let total = page.rows.length ? Number(page.rows[0]!.n) : 0;
+    if (!page.rows.length && q.offset > 0) {
+      total = Number((await sql<{ n: string }>`WITH hit AS MATERIALIZED (${hits}) SELECT count(*) AS n FROM hit`.execute(db)).rows[0]!.n);
+    }
+    const ids = page.rows.map((r) => r.id);
+    const rows = ids.length ? await base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : [];
+    return { rows, total: Math.min(total, TOTAL_CAP), capped: total > TOTAL_CAP };
+  }
+
+  const query = base(db).where(all);
   const rows = await query.orderBy('r.id').limit(q.limit).offset(q.offset).execute();
   let total: number;
   if (q.offset === 0 && rows.length < q.limit) total = rows.length;
