@@ -5,13 +5,17 @@
  *
  *   npm run bench [-- --size tiny|small|full | --residents N] [--db embedded|server|both]
  *                 [--database-url URL] [--only intake,lists,cockpit,search,import]
- *                 [--concurrency 50] [--duration S] [--warmup S]
+ *                 [--concurrency 50] [--duration S] [--warmup S] [--district FILE]
  *
  * Sizes: tiny = 2 000 residents (seconds; CI), small = 100 000 residents / 300 000 cases (the default; a
  * few minutes on 2 cores), full = 1 000 000 / 3 000 000. Databases: embedded = the embedded PostgreSQL
  * Linli ships with; server = a throwaway durable cluster of the system PostgreSQL (scripts/system-postgres.ts),
  * or the server at --database-url / LINLI_BENCH_DATABASE_URL (an empty database it may fill).
- * The district comes from bench/data/generate.ts. Linli runs as its own process (`node bin/linli.js serve`); the load generator is this one.
+ * The district comes from bench/data/generate.ts; with --district FILE (written by `npm run bench:data --
+ * --database-url URL --out FILE`) the district already in the database at --database-url is measured
+ * as it is (the full size takes long to generate: generate once, measure often).
+ * The throwaway server cluster runs with SERVER_SETTINGS (a server sized for this machine), the
+ * embedded PostgreSQL with its defaults, as Linli starts it. Linli runs as its own process (`node bin/linli.js serve`); the load generator is this one.
  *
  * Writes bench/results/<bench>.<db>.<size>.json (tiny: .tiny.tmp, git-ignored, so that CI does not dirty
  * the tree) with the machine, the parameters and the figures; `npm run bench:report` puts them in
@@ -26,7 +30,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/server/core/db/embedded.js';
 import { FieldCipher } from '../src/server/core/crypto.js';
 import { startSystemPostgres } from '../scripts/system-postgres.js';
-import { generate, type Account } from './lib/dataset.js';
+import { generate, type Account, type Dataset } from './lib/dataset.js';
 import type { BenchEnv, BenchResult, DbKind } from './lib/env.js';
 import { signInAll, startLinli, waitQuiet } from './lib/linli.js';
 import { target } from './lib/load.js';
@@ -60,6 +64,7 @@ const { values } = parseArgs({
     size: { type: 'string' }, residents: { type: 'string' }, db: { type: 'string', default: 'both' },
     'database-url': { type: 'string' }, only: { type: 'string' }, concurrency: { type: 'string', default: '50' },
     duration: { type: 'string' }, warmup: { type: 'string' },
+    district: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -87,6 +92,10 @@ const dbs: DbKind[] = values.db === 'both' ? ['embedded', 'server'] : [values.db
 const only = (values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : [...BENCHES]) as BenchName[];
 for (const b of only) if (!BENCHES.includes(b)) fail(`--only: unknown benchmark "${b}"`);
 const databaseUrl = values['database-url'] ?? process.env.LINLI_BENCH_DATABASE_URL;
+if (values.district && (!databaseUrl || values.db !== 'server')) fail('--district needs --db server and --database-url (the database the district was generated into)');
+
+/** The throwaway server cluster's settings: a PostgreSQL server given a share of this machine's 24 GiB, as one would run it. */
+const SERVER_SETTINGS = ['shared_buffers=2GB', 'effective_cache_size=12GB', 'work_mem=32MB', 'maintenance_work_mem=1GB', 'max_wal_size=8GB', 'random_page_cost=1.1'];
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const resultFile = (bench: string, db: DbKind) => path.join(RESULTS, `${bench}.${db}.${sizeName}.${sizeName === 'tiny' ? 'tmp' : 'json'}`);
@@ -153,21 +162,34 @@ async function runOn(db: DbKind): Promise<number> {
       url = databaseUrl;
       say(`${tag} using the PostgreSQL server at --database-url`);
     } else {
-      const s = await startSystemPostgres({ durable: true, log: (l) => say(`${tag} ${l}`) });
+      const s = await startSystemPostgres({ durable: true, settings: SERVER_SETTINGS, log: (l) => say(`${tag} ${l}`) });
       url = s.url;
       stopDb = s.stop;
     }
 
     // The data key of this run: the generator encrypts with it, Linli reads with it, the search samples decrypt with it.
-    const dataKey = crypto.randomBytes(32).toString('base64');
-    say(`${tag} generating a district of ${residents.toLocaleString('en')} residents`);
-    const data = await generate(url, residents, Buffer.from(dataKey, 'base64'), (l) => sayInPlace(`${tag} generate: ${l}`));
+    let dataKey = crypto.randomBytes(32).toString('base64');
+    let data: Dataset;
+    if (values.district) {
+      data = JSON.parse(fs.readFileSync(values.district, 'utf8')) as Dataset;
+      dataKey = data.dataKey;
+      say(`${tag} measuring the district of ${values.district} (${(data.counts.residents ?? 0).toLocaleString('en')} residents)`);
+    } else {
+      say(`${tag} generating a district of ${residents.toLocaleString('en')} residents`);
+      data = await generate(url, residents, Buffer.from(dataKey, 'base64'), (l) => sayInPlace(`${tag} generate: ${l}`));
+    }
     say(`${tag} data: ${Object.entries(data.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')} in ${data.seconds.toFixed(1)} s (${Math.round(data.rowsPerSecond).toLocaleString('en')} rows/s)`);
 
     pool = new pg.Pool({ connectionString: url, max: 4 });
     pool.on('error', (e) => say(`${tag} an idle connection of the harness failed: ${e.message}`));
     await pool.query('ANALYZE');
-    const machine = await machineInfo(pool, db);
+    const machine = {
+      ...await machineInfo(pool, db),
+      // What the database ran with (the server cluster: SERVER_SETTINGS; embedded: its defaults).
+      settings: Object.fromEntries((await pool.query<{ name: string; setting: string; unit: string | null }>(
+        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers','effective_cache_size','work_mem','maintenance_work_mem','max_wal_size','random_page_cost','fsync','synchronous_commit','max_connections')`,
+      )).rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting])),
+    };
     say(`${tag} starting Linli`);
     linli = await startLinli({ url, dataDir: path.join(tmp, 'linli'), dataKey });
     const settled = await waitQuiet(pool);

@@ -1,12 +1,14 @@
 /**
  * npm run bench:data -- --residents N [--database-url URL | --data-dir DIR] [--seed S] [--years Y]
- *                       [--cases-per-resident C] [--now ISO] [--keep-indexes]
+ *                       [--cases-per-resident C] [--now ISO] [--keep-indexes] [--out FILE]
  *
  * Generates a district into an empty database: the one at --database-url (migrated if needed), or by
  * default a new embedded PostgreSQL in a fresh directory that is kept and printed (--data-dir DIR
  * to choose it). Into that directory go secret.key (the data key the personal data is encrypted
  * under) and bench-district.json (accounts, password, counts), so `LINLI_DATA_DIR=DIR linli serve`
- * opens the generated district. Progress on stderr; the summary on stdout.
+ * opens the generated district. --out FILE writes the whole result, data key included (0600), which
+ * `npm run bench -- --database-url URL --district FILE` reads to measure that district without
+ * generating it again. Progress on stderr; the summary on stdout.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     'cases-per-resident': { type: 'string', default: '3' },
     now: { type: 'string' },
     'keep-indexes': { type: 'boolean', default: false },
+    out: { type: 'string' },
   },
 });
 
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     }
   })();
 
+  if (values.out) await fs.writeFile(values.out, JSON.stringify(result, null, 2) + '\n', { mode: 0o600 });
   if (dir) {
     await fs.writeFile(path.join(dir, 'bench-district.json'), JSON.stringify({ ...result, dataKey: undefined }, null, 2) + '\n', { mode: 0o600 });
   }
