@@ -1,7 +1,7 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Executor } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
-import { inScope } from '../../core/access/scope.js';
+import { inScope, inSubtree } from '../../core/access/scope.js';
 import type { Boundary } from '../../../shared/hierarchy.schemas.js';
 import { P } from './cockpit.policy.js';
 
@@ -38,8 +38,8 @@ const NONE = sql`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NUL
 
 /**
  * The cockpit's figures in one statement: the subtree's cases reported in any of the three periods,
- * read once (a range of cases_cockpit_idx: the subtree is a range of the ltree order, the labels
- * being unit ids; `<@` and the caller's scope keep it exact), then counted with FILTER aggregates.
+ * read once (a range of cases_cockpit_idx: inSubtree writes the subtree as a range of the ltree
+ * order), then counted with FILTER aggregates.
  */
 export async function figures(db: Executor, actor: Actor, path: string, b: Bounds): Promise<FigureRow[]> {
   const lo = new Date(Math.min(b.cur[0].getTime(), b.yoy[0].getTime(), b.mom[0].getTime()));
@@ -62,7 +62,7 @@ export async function figures(db: Executor, actor: Actor, path: string, b: Bound
         CASE WHEN c.created_at >= ${b.yoy[0]}::timestamptz AND c.created_at < ${b.yoy[1]}::timestamptz THEN 'yoy' END,
         CASE WHEN c.created_at >= ${b.mom[0]}::timestamptz AND c.created_at < ${b.mom[1]}::timestamptz THEN 'mom' END]) AS p(period)
       JOIN case_category k ON k.id = c.category_id
-      WHERE c.unit_path <@ ${path}::ltree AND c.unit_path >= ${path}::ltree AND c.unit_path < ${`${path}.zzzzzzzz`}::ltree
+      WHERE ${inSubtree('c.unit_path', path)}
         AND c.created_at >= ${lo} AND c.created_at < ${hi}
         AND ${inScope(actor, P.read, 'c.unit_path')} AND p.period IS NOT NULL
     )
