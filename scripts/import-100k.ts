@@ -30,7 +30,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Peak memory of this process while `fn` runs. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rss: number; heap: number; retained: number }> {
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rss: number; heap: number; retained: number; cpuMs: number }> {
   let rss = 0;
   let heap = 0;
   const sample = () => {
@@ -47,10 +47,12 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
   }, 2000) : null;
   let retained = 0;
   const started = Date.now();
+  const cpu = process.cpuUsage();
   try {
     const value = await fn();
     sample();
-    return { value, ms: Date.now() - started, rss, heap, retained };
+    const used = process.cpuUsage(cpu);
+    return { value, ms: Date.now() - started, rss, heap, retained, cpuMs: (used.user + used.system) / 1000 };
   } finally {
     clearInterval(timer);
     if (retainedTimer) clearInterval(retainedTimer);
@@ -129,7 +131,7 @@ async function main() {
       return ctx.db.selectFrom('import_job').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     });
     const job = check.value;
-    console.log(`Check:  ${secs(check.ms)} (${Math.round(ROWS / (check.ms / 1000))} rows/s) → ${job.status}: ${job.valid_rows} valid, ${job.error_rows} with problems, ${job.new_rows} new`);
+    console.log(`Check:  ${secs(check.ms)} (${Math.round(ROWS / (check.ms / 1000))} rows/s; Node CPU ${secs(check.cpuMs)}) → ${job.status}: ${job.valid_rows} valid, ${job.error_rows} with problems, ${job.new_rows} new`);
     printSqlTimes('checking');
     if (job.status !== 'ready') throw new Error(`import failed: ${job.message_key}`);
 
@@ -140,7 +142,7 @@ async function main() {
     });
     const done = commit.value;
     const residents = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM resident`.execute(ctx.db)).rows[0]!.n);
-    console.log(`Commit: ${secs(commit.ms)} (${Math.round(ROWS / (commit.ms / 1000))} rows/s) → ${done.status}: ${done.new_rows} new, ${done.households_created} households; ${residents} residents in the registry`);
+    console.log(`Commit: ${secs(commit.ms)} (${Math.round(ROWS / (commit.ms / 1000))} rows/s; Node CPU ${secs(commit.cpuMs)}) → ${done.status}: ${done.new_rows} new, ${done.households_created} households; ${residents} residents in the registry`);
     console.log(`Memory of this process: before the import RSS ${mb(baseline.rss)} / heap ${mb(baseline.heapUsed)}; ` +
       `peak while checking RSS ${mb(check.rss)} / heap ${mb(check.heap)}; peak while committing RSS ${mb(commit.rss)} / heap ${mb(commit.heap)}`);
     if (check.retained) console.log(`Heap live after a full GC (peak of samples every 2 s): checking ${mb(check.retained)}, committing ${mb(commit.retained)}`);

@@ -129,16 +129,46 @@ export interface IssueInsert {
   params: string | null;
 }
 
+/**
+ * Stage a batch of checked rows and their problems: one statement each, the rows passed as arrays
+ * (a handful of parameters however long the batch, instead of one per value).
+ */
 export async function insertStaged(db: Executor, rows: StagedRowInsert[], issues: IssueInsert[]): Promise<void> {
-  // At most ~6 000 parameters a statement.
-  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('import_row').values(rows.slice(i, i + 1000)).execute();
-  for (let i = 0; i < issues.length; i += 1000) await db.insertInto('import_issue').values(issues.slice(i, i + 1000)).execute();
+  if (rows.length) {
+    await sql`
+      INSERT INTO import_row (job_id, row_number, status, action, resident_id, data)
+      SELECT u.job_id, u.row_number, u.status, u.action, u.resident_id, u.data::jsonb
+      FROM unnest(${rows.map((r) => r.job_id)}::bigint[], ${rows.map((r) => r.row_number)}::integer[], ${rows.map((r) => r.status)}::text[],
+        ${rows.map((r) => r.action)}::text[], ${rows.map((r) => r.resident_id)}::bigint[], ${rows.map((r) => r.data)}::text[])
+        AS u(job_id, row_number, status, action, resident_id, data)`.execute(db);
+  }
+  if (issues.length) {
+    await sql`
+      INSERT INTO import_issue (job_id, row_number, column_key, message_key, params)
+      SELECT u.job_id, u.row_number, u.column_key, u.message_key, u.params::jsonb
+      FROM unnest(${issues.map((r) => r.job_id)}::bigint[], ${issues.map((r) => r.row_number)}::integer[], ${issues.map((r) => r.column_key)}::text[],
+        ${issues.map((r) => r.message_key)}::text[], ${issues.map((r) => r.params)}::text[])
+        AS u(job_id, row_number, column_key, message_key, params)`.execute(db);
+  }
 }
 
-export function stagedBatch(db: Executor, jobId: string, afterRow: number, limit: number) {
-  return db.selectFrom('import_row').select(['row_number', 'action', 'resident_id', 'data'])
-    .where('job_id', '=', jobId).where('status', '=', 'valid').where('row_number', '>', afterRow)
-    .orderBy('row_number').limit(limit).execute();
+export interface StagedRow { row_number: number; data: unknown }
+
+/**
+ * The valid staged rows of a job in row order, read in one pass through a cursor (inside the commit's
+ * transaction): each fetchStaged returns the next `limit` rows, none when all are read.
+ */
+export async function openStaged(trx: Executor, jobId: string): Promise<void> {
+  await sql`DECLARE import_staged NO SCROLL CURSOR FOR
+    SELECT row_number, data FROM import_row WHERE job_id = ${jobId} AND status = 'valid' ORDER BY row_number`.execute(trx);
+}
+
+export async function fetchStaged(trx: Executor, limit: number): Promise<StagedRow[]> {
+  return (await sql<StagedRow>`FETCH FORWARD ${sql.lit(Math.trunc(limit))} FROM import_staged`.execute(trx)).rows;
+}
+
+export async function closeStaged(trx: Executor): Promise<void> {
+  await sql`CLOSE import_staged`.execute(trx);
 }
 
 /** The buildings the valid rows of a job place people in (also 'unchanged' ones: the registry may have moved since). */
@@ -254,6 +284,43 @@ export async function insertHouseholds(db: Executor, rows: (HouseholdKey & { flo
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS k(building_id bigint, entrance_id bigint, room text, floor integer)
     JOIN building b ON b.id = k.building_id
     RETURNING id::text AS id, building_id::text AS building_id, entrance_id::text AS entrance_id, room`.execute(db);
+  return out.rows;
+}
+
+export interface ResidentInsert {
+  household_id: string;
+  unit_id: string;
+  unit_path: string;
+  region_code: string;
+  name: string;
+  name_initials: string;
+  name_pinyin: string;
+  gender: string | null;
+  birth_date: string | null;
+  id_number_enc: string;
+  id_number_hash: string;
+  phone_enc: string | null;
+  phone_hash: string | null;
+  ethnicity: string | null;
+  political_status: string | null;
+  relation: string | null;
+  residence_type: string;
+  moved_in_on: string | null;
+}
+
+/** Register many new residents in one statement (the rows as one JSON parameter); their ids by ID-number hash. */
+export async function insertResidents(db: Executor, rows: ResidentInsert[]): Promise<{ id: string; id_number_hash: string }[]> {
+  if (rows.length === 0) return [];
+  const out = await sql<{ id: string; id_number_hash: string }>`
+    INSERT INTO resident (household_id, unit_id, unit_path, region_code, name, name_initials, name_pinyin, gender, birth_date,
+      id_number_enc, id_number_hash, phone_enc, phone_hash, ethnicity, political_status, relation, residence_type, moved_in_on)
+    SELECT v.household_id, v.unit_id, v.unit_path::ltree, v.region_code, v.name, v.name_initials, v.name_pinyin, v.gender, v.birth_date::date,
+      v.id_number_enc, v.id_number_hash, v.phone_enc, v.phone_hash, v.ethnicity, v.political_status, v.relation, v.residence_type, v.moved_in_on::date
+    FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
+      household_id bigint, unit_id bigint, unit_path text, region_code text, name text, name_initials text, name_pinyin text,
+      gender text, birth_date text, id_number_enc text, id_number_hash text, phone_enc text, phone_hash text, ethnicity text,
+      political_status text, relation text, residence_type text, moved_in_on text)
+    RETURNING id::text AS id, id_number_hash`.execute(db);
   return out.rows;
 }
 

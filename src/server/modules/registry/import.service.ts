@@ -220,12 +220,30 @@ async function loadLookup(db: Executor, actor: Actor, unit: { name: string; path
 
 interface PendingRow { number: number; values: ParsedRow; problems: RowProblem[] }
 
+/** At most one piece of work running in the background; its failure is thrown by the next settled(). */
+class OneInFlight {
+  private running: Promise<void> = Promise.resolve();
+  private failure: { err: unknown } | null = null;
+
+  start(work: () => Promise<void>): void {
+    this.running = work().catch((err: unknown) => {
+      this.failure ??= { err };
+    });
+  }
+
+  /** Wait for the running work; throw what failed. */
+  async settled(): Promise<void> {
+    await this.running;
+    if (this.failure) throw this.failure.err;
+  }
+}
+
 interface Tally { processed: number; valid: number; errors: number; new: number; updated: number; unchanged: number }
 
-/** Check a batch of read rows against the registry and stage them. */
-async function stageBatch(
+/** Check a batch of read rows against the registry: the rows and problems to stage. */
+async function checkBatch(
   ctx: AppContext, actor: Actor, jobId: string, lookup: Lookup, seen: Map<string, number>, batch: PendingRow[], tally: Tally,
-): Promise<void> {
+): Promise<{ rows: Q.StagedRowInsert[]; issues: Q.IssueInsert[] }> {
   // Who is who: ID numbers as keyed hashes, repeats within the file, people already registered.
   const hashes = batch.map((r) => (r.values.idNumber ? ctx.cipher.blindIndex(r.values.idNumber) : null));
   const duplicateOf = batch.map((r, i) => {
@@ -312,7 +330,7 @@ async function stageBatch(
     rows.push({ job_id: jobId, row_number: r.number, status: 'valid', action, resident_id: person?.id ?? null, data: JSON.stringify(staged) });
   });
   tally.processed += batch.length;
-  await Q.insertStaged(ctx.db, rows, issues);
+  return { rows, issues };
 }
 
 const isResidentSheet = (name: string) => ['居民', 'residents'].includes(foldText(name));
@@ -326,6 +344,7 @@ async function validateJob(
   ctx: AppContext, runner: ImportRunner, actor: Actor, jobId: string, unit: { name: string; path: string }, file: string,
 ): Promise<void> {
   const tally: Tally = { processed: 0, valid: 0, errors: 0, new: 0, updated: 0, unchanged: 0 };
+  const staging = new OneInFlight();
   const counts = () => ({
     processed_rows: tally.processed, valid_rows: tally.valid, error_rows: tally.errors,
     new_rows: tally.new, updated_rows: tally.updated, unchanged_rows: tally.unchanged,
@@ -344,11 +363,18 @@ async function validateJob(
     let columns: Map<number, ImportColumnKey> | null = null;
     let scanned = 0;
     let pending: PendingRow[] = [];
+    // A batch is written (on its own connection) while the next one is read and checked: the database
+    // and the reading work at the same time, with at most one batch in flight — memory stays flat.
     const flush = async () => {
       runner.checkpoint();
-      await stageBatch(ctx, actor, jobId, lookup, seen, pending, tally);
+      const checked = await checkBatch(ctx, actor, jobId, lookup, seen, pending, tally);
       pending = [];
-      await Q.updateJob(ctx.db, jobId, ctx.clock.now(), counts());
+      const progress = counts();
+      await staging.settled();
+      staging.start(async () => {
+        await Q.insertStaged(ctx.db, checked.rows, checked.issues);
+        await Q.updateJob(ctx.db, jobId, ctx.clock.now(), progress);
+      });
     };
     for await (const row of sheetRows(file, sheet.path)) {
       if (!columns) {
@@ -374,6 +400,7 @@ async function validateJob(
         : new WorkbookProblem('import.failed.header_missing', { rows: HEADER_SCAN_ROWS });
     }
     if (pending.length) await flush();
+    await staging.settled();
     if (tally.processed === 0) throw new WorkbookProblem('import.failed.no_rows', { sheet: 'import.sheet.residents' });
     const now = ctx.clock.now();
     await Q.updateJob(ctx.db, jobId, now, { ...counts(), total_rows: tally.processed, status: 'ready', validated_at: now, stored_file: null });
@@ -382,6 +409,8 @@ async function validateJob(
       : err instanceof Interrupted ? { key: 'import.failed.interrupted', params: {} }
         : { key: 'import.failed.unreadable', params: {} };
     if (!(err instanceof WorkbookProblem) && !(err instanceof Interrupted)) runner.log.error({ err, jobId }, 'import: reading the workbook failed');
+    // A write still running would stage rows after the clearing.
+    await staging.settled().catch(() => {});
     await Q.clearStaging(ctx.db, jobId);
     await Q.failJob(ctx.db, jobId, ctx.clock.now(), reason.key, reason.params);
   } finally {
@@ -434,17 +463,18 @@ async function runCommit(ctx: AppContext, runner: ImportRunner, actor: Actor, au
         if (!b || !actor.can(P.write, b.unit_path)) throw new CommitConflict(await Q.firstRowWithBuilding(trx, jobId, id));
       }
       const households = new Map<string, string>();
-      let after = 0;
+      // One pass over the staged rows, BATCH at a time: memory stays flat whatever the import's length.
+      await Q.openStaged(trx, jobId);
       for (;;) {
         runner.checkpoint();
-        const batch = await Q.stagedBatch(trx, jobId, after, BATCH);
+        const batch = await Q.fetchStaged(trx, BATCH);
         if (batch.length === 0) break;
-        after = batch[batch.length - 1]!.row_number;
         await commitBatch(ctx, trx, actor, now, today, batch, buildings, households, tally);
         tally.processed += batch.length;
         // Progress on another connection: the UI sees it while this transaction is open.
         await Q.updateJob(ctx.db, jobId, ctx.clock.now(), { processed_rows: tally.processed });
       }
+      await Q.closeStaged(trx);
       const done = ctx.clock.now();
       await Q.updateJob(trx, jobId, done, {
         status: 'committed', committed_at: done, processed_rows: tally.processed,
@@ -472,10 +502,24 @@ async function runCommit(ctx: AppContext, runner: ImportRunner, actor: Actor, au
   }
 }
 
-type StagedBatchRow = Awaited<ReturnType<typeof Q.stagedBatch>>[number];
+/**
+ * Pinyin keys by name, remembered across rows and imports: names repeat (王伟, 张敏 …) and reading a
+ * name's pinyin costs more than the rest of its row. Bounded: forgotten all at once when full.
+ */
+const NAME_KEYS_CACHE = 50_000;
+const nameKeysCache = new Map<string, { initials: string; full: string }>();
+function cachedNameKeys(name: string): { initials: string; full: string } {
+  let keys = nameKeysCache.get(name);
+  if (!keys) {
+    if (nameKeysCache.size >= NAME_KEYS_CACHE) nameKeysCache.clear();
+    keys = nameKeys(name);
+    nameKeysCache.set(name, keys);
+  }
+  return keys;
+}
 
 async function commitBatch(
-  ctx: AppContext, trx: Trx, actor: Actor, now: Date, today: string, batch: StagedBatchRow[],
+  ctx: AppContext, trx: Trx, actor: Actor, now: Date, today: string, batch: Q.StagedRow[],
   buildings: Map<string, Q.BuildingRef>, households: Map<string, string>,
   tally: { new: number; updated: number; unchanged: number; householdsCreated: number },
 ): Promise<void> {
@@ -528,8 +572,8 @@ async function commitBatch(
 
   // New residents, with their pinyin keys and tags.
   if (news.length) {
-    const inserted = await trx.insertInto('resident').values(news.map(({ s }) => {
-      const keys = nameKeys(s.name);
+    const inserted = await Q.insertResidents(trx, news.map(({ s }) => {
+      const keys = cachedNameKeys(s.name);
       return {
         ...placeOf(s), name: s.name, gender: s.gender, birth_date: s.birthDate,
         id_number_enc: s.idNumberEnc, id_number_hash: s.idNumberHash, phone_enc: s.phoneEnc ?? null, phone_hash: s.phoneHash ?? null,
@@ -537,8 +581,8 @@ async function commitBatch(
         residence_type: s.residenceType ?? 'registered', moved_in_on: s.movedInOn ?? null,
         name_initials: keys.initials, name_pinyin: keys.full,
       };
-    })).returning(['id', 'id_number_hash']).execute();
-    const idByHash = new Map(inserted.map((r) => [r.id_number_hash!, r.id]));
+    }));
+    const idByHash = new Map(inserted.map((r) => [r.id_number_hash, r.id]));
     const tagRows = news.filter((x) => x.s.tagIds?.length).map((x) => ({ id: idByHash.get(x.s.idNumberHash)!, tags: x.s.tagIds!, sensitive_ok: true }));
     await Q.replaceResidentTags(trx, tagRows);
     tally.new += news.length;
@@ -560,7 +604,7 @@ async function commitBatch(
       changed_by: actor.userId,
     }))).execute();
     await Q.updateResidents(trx, updates.map(({ s, p, change }) => {
-      const keys = s.name !== p.name || !p.name_initials || !p.name_pinyin ? nameKeys(s.name) : { initials: p.name_initials, full: p.name_pinyin };
+      const keys = s.name !== p.name || !p.name_initials || !p.name_pinyin ? cachedNameKeys(s.name) : { initials: p.name_initials, full: p.name_pinyin };
       const phoneChanged = s.phoneHash !== undefined && s.phoneHash !== p.phone_hash;
       const place = change.household ? placeOf(s) : { household_id: p.household_id, unit_id: p.unit_id, unit_path: p.unit_path, region_code: p.region_code };
       return {
