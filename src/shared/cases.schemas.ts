@@ -140,7 +140,12 @@ export const CaseSummary = z.object({
   updatedAt: z.string(),
 });
 export type CaseSummary = z.infer<typeof CaseSummary>;
-export const CasePage = z.object({ items: z.array(CaseSummary), total: z.number() });
+export const CasePage = z.object({
+  items: z.array(CaseSummary),
+  /** Matching cases counted up to a cap (1 000); totalCapped says there are more. */
+  total: z.number(),
+  totalCapped: z.boolean(),
+});
 
 export const WorkOrderView = z.object({
   id: z.string(),
@@ -224,6 +229,7 @@ export const CaseDetail = CaseSummary.extend({
 });
 export type CaseDetail = z.infer<typeof CaseDetail>;
 
+/** The menu counts of the work lists, each counted up to 1 000 (a badge shows 99+ long before). */
 export const CaseCounts = z.object(Object.fromEntries(CASE_LISTS.filter((l) => l !== 'all').map((l) => [l, z.number()])) as Record<Exclude<CaseList, 'all'>, z.ZodNumber>);
 export type CaseCounts = z.infer<typeof CaseCounts>;
 

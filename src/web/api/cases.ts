@@ -16,7 +16,7 @@ export type CaseState = CaseSummary['state'];
 
 export const casesApi = {
   categories: () => http.get<{ items: CaseCategory[] }>('/api/case-categories').then((r) => r.items),
-  list: (q: CaseListQuery) => http.get<{ items: CaseSummary[]; total: number }>('/api/cases', q),
+  list: (q: CaseListQuery) => http.get<{ items: CaseSummary[]; total: number; totalCapped: boolean }>('/api/cases', q),
   counts: () => http.get<CaseCounts>('/api/cases/counts'),
   detail: (id: string) => http.get<CaseDetail>(`/api/cases/${id}`),
   departments: (id: string) => http.get<{ items: Department[] }>(`/api/cases/${id}/departments`).then((r) => r.items),

@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Actor } from './actor.js';
+import type { Actor, RoleBindingView } from './actor.js';
 import type { Permission } from './permissions.js';
 import { notFound } from '../http/errors.js';
 import type { Executor } from '../db/index.js';
@@ -37,9 +37,12 @@ export function inScope(actor: Actor, permission: Permission, column: string): E
  * (newest first, by id) finds a page at once; the rows of a narrow one are better collected from
  * their own index range first (the walk could cross most of the table before it finds a page).
  */
-export async function reachesLevel(db: Executor, paths: string[], level: UnitLevel): Promise<boolean> {
+export async function reachesLevel(db: Executor, paths: string[], level: UnitLevel, known: readonly RoleBindingView[] = []): Promise<boolean> {
   if (paths.length === 0) return false;
   const levels = UNIT_LEVELS.slice(0, UNIT_LEVELS.indexOf(level) + 1);
+  // Paths that are the caller's own binding units (their scopes) carry their level: no query.
+  const levelOf = new Map(known.map((b) => [b.unitPath, b.unitLevel]));
+  if (paths.every((p) => levelOf.has(p))) return paths.some((p) => (levels as readonly string[]).includes(levelOf.get(p)!));
   const found = await db.selectFrom('unit').select('id')
     .where(sql<SqlBool>`path = any(${paths}::ltree[])`).where('level', 'in', levels).limit(1).executeTakeFirst();
   return found !== undefined;

@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import { createTestApp, signedIn, Client, type TestApp } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { addDepartmentMember, ensureStandardDepartments } from './departments.service.js';
+import * as Q from './cases.queries.js';
+import { loadActor } from '../../core/auth/load-actor.js';
+import type { CaseListQuery } from '../../../shared/cases.schemas.js';
 
 let t: TestApp;
 let tree: Tree;
@@ -327,6 +330,24 @@ describe('scope', () => {
     const bad = await comm.get('/api/cases?list=everything');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('list');
+  });
+
+  it('totals and menu counts stop at the cap: the list says there are more', async () => {
+    const all = await ok(await comm.get('/api/cases?list=all'));
+    expect(all.totalCapped).toBe(false);
+    expect(all.total).toBeGreaterThanOrEqual(3);
+    const actor = (await loadActor(t.db, t.ctx.permissions, (await t.db.selectFrom('app_user').select('id').where('username', '=', 'commA1').executeTakeFirstOrThrow()).id))!;
+    const query = { list: 'all', limit: 20, offset: 0, sort: 'newest' } as CaseListQuery;
+    const capped = await Q.listCases(t.db, actor, [], query, null, t.clock.now(), 2);
+    expect(capped).toMatchObject({ total: 2, capped: true });
+    expect(capped.rows.length).toBe(Math.min(all.total, 20));
+    const exact = await Q.listCases(t.db, actor, [], query, null, t.clock.now(), all.total);
+    expect(exact).toMatchObject({ total: all.total, capped: false });
+    const counts = await ok(await comm.get('/api/cases/counts'));
+    expect(counts.reported_by_me + counts.to_accept).toBeGreaterThan(0);
+    const lists = ['to_accept', 'reported_by_me'] as const;
+    const cappedCounts = await Q.countLists(t.db, actor, [], lists, t.clock.now(), 1);
+    for (const l of lists) expect(cappedCounts[l]).toBe(Math.min(counts[l], 1));
   });
 });
 

@@ -145,8 +145,8 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
     }
     const departmentIds = await Q.departmentIdsOf(ctx.db, actor);
     const now = ctx.clock.now();
-    const { rows, total } = await Q.listCases(ctx.db, actor, departmentIds, req.query, subtree, now);
-    return { items: rows.map((r) => presentSummary(r, req.locale, now)), total };
+    const { rows, total, capped } = await Q.listCases(ctx.db, actor, departmentIds, req.query, subtree, now);
+    return { items: rows.map((r) => presentSummary(r, req.locale, now)), total, totalCapped: capped };
   });
 
   api.get('/cases/counts', {

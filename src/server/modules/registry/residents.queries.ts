@@ -82,7 +82,7 @@ export async function searchResidents(
   const all = sql<SqlBool>`${sql.join(where, sql` and `)}`;
 
   const roots = q.unitPath ? [q.unitPath] : actor.scopesFor(P.read);
-  if (roots.length > 0 && !(await reachesLevel(db, roots, 'district'))) {
+  if (roots.length > 0 && !(await reachesLevel(db, roots, 'district', actor.bindings))) {
     // The ids of every match in the subtree, then the page of them and how many there are.
     const needsHouse = Boolean(q.address || q.buildingId);
     const hits = sql`SELECT r.id FROM resident r

@@ -77,7 +77,7 @@ export default function CaseListPage() {
         scroll={{ x: 900 }}
         data-testid="case-table"
         onRow={(c) => ({ onClick: () => navigate(`/cases/${c.id}`), style: { cursor: 'pointer' } })}
-        pagination={{ current: page, pageSize: PAGE, total: cases.data?.total ?? 0, showSizeChanger: false, onChange: setPage, showTotal: (n) => t('ui.cases.total', { n }) }}
+        pagination={{ current: page, pageSize: PAGE, total: cases.data?.total ?? 0, showSizeChanger: false, onChange: setPage, showTotal: (n) => t(cases.data?.totalCapped ? 'ui.cases.totalCapped' : 'ui.cases.total', { n }) }}
         columns={[
           { title: t('ui.cases.col.number'), dataIndex: 'number', width: 160, render: (v: string) => <Typography.Text strong>{v}</Typography.Text> },
           { title: t('field.categoryCode'), key: 'category', width: 130, render: (_, c) => c.category.name },
