@@ -40,27 +40,3 @@ export interface LiveSession {
   mfaPending: boolean;
 }
 
-/**
- * The session behind a cookie token, if it is still alive: not past its absolute lifetime and
- * used within the idle timeout. A dead session is deleted. last_seen_at is refreshed at most once
- * a minute, so a busy user does not write on every request.
- */
-export async function loadSession(db: Executor, ctx: AppContext, token: string): Promise<LiveSession | null> {
-  const id = hashToken(token);
-  const row = await db
-    .selectFrom('session')
-    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'mfa_pending'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) return null;
-  const now = ctx.clock.now().getTime();
-  const idleLimit = ctx.config.sessionIdleMinutes * 60_000;
-  if (row.expires_at.getTime() <= now || row.last_seen_at.getTime() + idleLimit <= now) {
-    await db.deleteFrom('session').where('id', '=', id).execute();
-    return null;
-  }
-  if (now - row.last_seen_at.getTime() > 60_000) {
-    await db.updateTable('session').set({ last_seen_at: new Date(now) }).where('id', '=', id).execute();
-  }
-  return { id, userId: row.user_id, mfaPending: row.mfa_pending };
-}

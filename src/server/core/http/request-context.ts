@@ -4,8 +4,8 @@ import type { Actor } from '../access/actor.js';
 import type { Permission } from '../access/permissions.js';
 import type { AuditContext } from '../audit/audit.js';
 import type { AppContext } from '../context.js';
-import { loadSession, SESSION_COOKIE } from '../auth/sessions.js';
-import { loadActor } from '../auth/load-actor.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+import { loadCaller } from '../auth/load-actor.js';
 import { forbidden, unauthenticated, AppError } from './errors.js';
 
 declare module 'fastify' {
@@ -50,11 +50,11 @@ export function registerRequestContext(app: FastifyInstance, ctx: AppContext): v
     if (!request.url.startsWith('/api/')) return;
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return;
-    const session = await loadSession(ctx.db, ctx, token);
-    if (!session) return;
-    request.session = session;
-    if (!session.mfaPending) request.actor = await loadActor(ctx.db, ctx.permissions, session.userId);
-    if (!request.actor && !session.mfaPending) request.session = null;
+    const caller = await loadCaller(ctx.db, ctx, token);
+    if (!caller) return;
+    request.session = caller.session;
+    request.actor = caller.actor;
+    if (!request.actor && !caller.session.mfaPending) request.session = null;
     if (request.actor && !request.headers['accept-language']) request.locale = request.actor.locale;
   });
 

@@ -341,6 +341,12 @@ describe('scope', () => {
     const capped = await Q.listCases(t.db, actor, [], query, null, t.clock.now(), 2);
     expect(capped).toMatchObject({ total: 2, capped: true });
     expect(capped.rows.length).toBe(Math.min(all.total, 20));
+    // A page inside the first cap + 1 matches comes from the same walk as the total.
+    const first = await Q.listCases(t.db, actor, [], { ...query, limit: 1 }, null, t.clock.now(), 2);
+    expect(first).toMatchObject({ total: 2, capped: true });
+    expect(first.rows.map((r) => r.id)).toEqual([all.items[0].id]);
+    const second = await Q.listCases(t.db, actor, [], { ...query, limit: 1, offset: 1 }, null, t.clock.now(), 2);
+    expect(second.rows.map((r) => r.id)).toEqual([all.items[1].id]);
     const exact = await Q.listCases(t.db, actor, [], query, null, t.clock.now(), all.total);
     expect(exact).toMatchObject({ total: all.total, capped: false });
     const counts = await ok(await comm.get('/api/cases/counts'));

@@ -290,17 +290,26 @@ export async function listCases(
   const ordered = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q => (byDeadline
     ? q.orderBy(sql`cases.stage_deadline asc nulls last`).orderBy('cases.id')
     : q.orderBy('cases.created_at', 'desc').orderBy('cases.id', 'desc'));
-  const pageIds = await ordered(base.select('cases.id')).limit(f.limit).offset(f.offset).execute();
-  const [rows, count] = await Promise.all([
-    pageIds.length
-      ? ordered(casesWithUnits(db).select(caseColumns).where('cases.id', 'in', pageIds.map((r) => r.id))).execute()
-      : Promise.resolve([]),
-    // A page shorter than asked for, on the first page, is the whole list: nothing more to count.
-    f.offset === 0 && pageIds.length < f.limit
-      ? Promise.resolve({ n: String(pageIds.length) })
-      : db.selectFrom(base.select(sql`1`.as('one')).limit(cap + 1).as('matching')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
-  ]);
-  const total = Number(count.n);
+  // One walk gives both the page and the total: the first cap + 1 matches in the list's order hold the
+  // page (for the first cap / limit pages) and say whether there are more than the cap. Past them, the
+  // page and a capped count are asked for separately.
+  let pageIds: { id: string }[];
+  let total: number;
+  if (f.offset + f.limit <= cap + 1) {
+    const found = await ordered(base.select('cases.id')).limit(cap + 1).execute();
+    pageIds = found.slice(f.offset, f.offset + f.limit);
+    total = found.length;
+  } else {
+    const [page, count] = await Promise.all([
+      ordered(base.select('cases.id')).limit(f.limit).offset(f.offset).execute(),
+      db.selectFrom(base.select(sql`1`.as('one')).limit(cap + 1).as('matching')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+    ]);
+    pageIds = page;
+    total = Number(count.n);
+  }
+  const rows = pageIds.length
+    ? await ordered(casesWithUnits(db).select(caseColumns).where('cases.id', 'in', pageIds.map((r) => r.id))).execute()
+    : [];
   return { rows: rows as CaseRow[], total: Math.min(total, cap), capped: total > cap };
 }
 
