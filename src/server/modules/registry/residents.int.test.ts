@@ -147,6 +147,21 @@ describe('residents', () => {
     expect(page.total).toBe(3);
   });
 
+  it('pages a grid’s people in id order, also when the ids differ in length', async () => {
+    // Ids 99, 100, 101 beside the one-digit ones: ordered as numbers, not as text ("100" < "2").
+    await sql`SELECT setval(pg_get_serial_sequence('resident', 'id'), 98)`.execute(t.db);
+    const a = await signedIn(t.app, 'gridA');
+    for (const [n, seq] of [['赵一', '11'], ['钱二', '13'], ['孙三', '15']] as const) {
+      expect((await a.post('/api/residents', { householdId: hhA2, name: n, idNumber: id(`420105199003030${seq}`) })).statusCode).toBe(201);
+    }
+    const ids = async (qs: string) => (await a.get(`/api/residents?${qs}`)).json().items.map((x: { id: string }) => Number(x.id));
+    const all = await ids('limit=100');
+    expect(all).toEqual([...all].sort((x, y) => x - y));
+    expect(all.filter((x) => x >= 99)).toEqual([99, 100, 101]);
+    const paged = [...await ids('limit=2'), ...await ids('limit=2&offset=2'), ...await ids('limit=2&offset=4'), ...await ids('limit=2&offset=6')];
+    expect(paged).toEqual(all);
+  });
+
   it('keeps history instead of overwriting, and refuses a stale version', async () => {
     const c = await signedIn(t.app, 'commA1');
     const upd = await c.patch(`/api/residents/${zhangId}`, { version: 1, name: '张山', phone: '13700000000' });

@@ -90,7 +90,7 @@ export async function searchResidents(
       WHERE ${all}`;
     const page = await sql<{ id: string; n: string }>`
       WITH hit AS MATERIALIZED (${hits})
-      SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
+      SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY hit.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
     let total = page.rows.length ? Number(page.rows[0]!.n) : 0;
     if (!page.rows.length && q.offset > 0) {
       total = Number((await sql<{ n: string }>`WITH hit AS MATERIALIZED (${hits}) SELECT count(*) AS n FROM hit`.execute(db)).rows[0]!.n);
