@@ -154,7 +154,7 @@ describe('residents', () => {
     for (const [n, seq] of [['赵一', '11'], ['钱二', '13'], ['孙三', '15']] as const) {
       expect((await a.post('/api/residents', { householdId: hhA2, name: n, idNumber: id(`420105199003030${seq}`) })).statusCode).toBe(201);
     }
-    const ids = async (qs: string) => (await a.get(`/api/residents?${qs}`)).json().items.map((x: { id: string }) => Number(x.id));
+    const ids = async (qs: string): Promise<number[]> => (await a.get(`/api/residents?${qs}`)).json().items.map((x: { id: string }) => Number(x.id));
     const all = await ids('limit=100');
     expect(all).toEqual([...all].sort((x, y) => x - y));
     expect(all.filter((x) => x >= 99)).toEqual([99, 100, 101]);
