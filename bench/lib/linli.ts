@@ -19,7 +19,9 @@ export async function startLinli(opts: { url: string; dataDir: string; dataKey: 
     LINLI_COOKIE_SECURE: 'false',
     LINLI_LOG_REQUESTS: 'false',
   };
-  return startNode('linli', [path.join('bin', 'linli.js'), 'serve'], env, { readyPath: '/healthz', timeoutMs: 300_000 });
+  // BENCH_CPU_PROF=DIR: Linli writes a V8 CPU profile there when it stops (node --cpu-prof), to see where a figure's time goes.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return startNode('linli', [...profile, path.join('bin', 'linli.js'), 'serve'], env, { readyPath: '/healthz', timeoutMs: 300_000 });
 }
 
 /** Sign in; the session cookie ("linli_sid=…"). */

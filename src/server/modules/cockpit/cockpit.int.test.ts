@@ -196,7 +196,9 @@ describe('GET /api/cockpit/summary', () => {
 
   it('equals the hand-written reference query (bench/cockpit-reference.sql)', async () => {
     const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
-    for (const [unit, from, to] of [[tree.streetA, '2026-11-20', '2026-11-20'], [tree.district, '2026-01-01', '2026-11-20'], [tree.commA1, '2026-11-01', '2026-11-30']] as const) {
+    for (const [unit, from, to] of [[tree.streetA, '2026-11-20', '2026-11-20'], [tree.district, '2026-01-01', '2026-11-20'], [tree.commA1, '2026-11-01', '2026-11-30'],
+      // Whole years: the previous period is the year before, read once and copied (empty, then not).
+      [tree.district, '2026-01-01', '2026-12-31'], [tree.district, '2027-01-01', '2027-12-31']] as const) {
       const s = await ok(await district.get(`/api/cockpit/summary?unitId=${unit.id}&from=${from}&to=${to}`));
       const [start, end] = bounds({ from, to });
       const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [unit.path, start, end]));
