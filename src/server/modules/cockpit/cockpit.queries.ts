@@ -65,10 +65,7 @@ export async function figures(db: Executor, actor: Actor, path: string, b: Bound
     ? sql`(SELECT CASE WHEN ${inPeriod(b.cur)} THEN 'cur' WHEN ${inPeriod(b.yoy)} THEN 'yoy' WHEN ${inPeriod(mom)} THEN 'mom' END) AS p(period)`
     : sql`unnest(ARRAY[CASE WHEN ${inPeriod(b.cur)} THEN 'cur' END, CASE WHEN ${inPeriod(b.yoy)} THEN 'yoy' END,
         CASE WHEN ${inPeriod(mom)} THEN 'mom' END]) AS p(period)`;
-  // Without JIT: compiling this statement's expressions took longer than running them (≈ 0.1–0.3 s).
-  const { rows } = await db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL jit = off`.execute(trx);
-    return sql<FigureRow>`
+  const { rows } = await sql<FigureRow>`
     WITH r AS MATERIALIZED (
       SELECT p.period, c.source, c.unit_id, c.was_overdue,
              CASE WHEN c.state IN ('closed', 'rejected', 'merged') THEN c.state ELSE 'open' END AS state_group,
@@ -114,8 +111,7 @@ export async function figures(db: Executor, actor: Actor, path: string, b: Bound
     FROM r WHERE period IN ('cur', 'yoy') GROUP BY period, month
     UNION ALL
     SELECT 'unit', period, unit_id::text, NULL, count(*), count(*) FILTER (WHERE was_overdue), ${NONE}
-    FROM r WHERE period = 'cur' GROUP BY period, unit_id`.execute(trx);
-  });
+    FROM r WHERE period = 'cur' GROUP BY period, unit_id`.execute(db);
   const totalOf = (period: FigureRow['period']) => rows.find((r) => r.kind === 'total' && r.period === period);
   for (const period of ['cur', 'yoy', 'mom'] as const) {
     if (totalOf(period)) continue;
