@@ -212,6 +212,7 @@ export async function caseDetails(db: Executor, caseId: string) {
       .leftJoin('app_user as c', 'c.id', 'work_order.claimed_by')
       .select([
         'work_order.id', 'work_order.assignee_kind', 'work_order.lead', 'work_order.state', 'work_order.dispatched_at', 'work_order.claimed_at',
+        'work_order.assignee_unit_id', 'work_order.assignee_unit_path', 'work_order.assignee_department_id', 'work_order.claimed_by', 'work_order.finished_by',
         'work_order.finished_at', 'work_order.note', 'unit.id as unit_id', 'unit.name as unit_name', 'unit.level as unit_level', 'unit.code as unit_code',
         'department.id as department_id', 'department.code as department_code', 'department.name_zh as department_name_zh',
         'department.name_en as department_name_en', 'd.display_name as dispatched_by_name', 'c.display_name as claimed_by_name',

@@ -51,12 +51,13 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
     const departmentIds = await Q.departmentIdsOf(ctx.db, actor);
     const row = await Q.findVisibleCase(ctx.db, actor, departmentIds, id);
     if (!row) throw notFound();
-    const [more, actions, merged, photos] = await Promise.all([
+    const [more, merged, photos] = await Promise.all([
       Q.caseDetails(ctx.db, row.id),
-      availableFor(ctx.db, actor, departmentIds, row),
       row.merged_into ? Q.caseNumberOf(ctx.db, row.merged_into) : Promise.resolve(undefined),
       attachmentsOfCase(ctx.db, row.id),
     ]);
+    // What the caller may do, from the orders and extension requests just read (no second read of them).
+    const actions = availableFor(actor, departmentIds, row, more.orders, more.extensions.some((x) => x.state === 'pending'));
     const photosOf = (eventId: string) => photos.filter((p) => p.event_id === eventId).map((p) => p.id);
     return {
       ...presentSummary(row, locale, ctx.clock.now()),

@@ -65,9 +65,8 @@ const orderOfCaller = (o: Q.OrderRow | null): OrderOfCaller | null =>
   o && (o.state === 'dispatched' || o.state === 'claimed') ? { lead: o.lead, state: o.state } : null;
 
 /** The actions the caller may take on a case now. */
-export async function availableFor(db: Executor, actor: Actor, departmentIds: string[], c: Q.CaseRow): Promise<CaseAction[]> {
-  const [orders, pending] = await Promise.all([Q.ordersOf(db, c.id), Q.pendingExtension(db, c.id)]);
-  const v = callerView(actor, departmentIds, c, orders, pending !== undefined);
+export function availableFor(actor: Actor, departmentIds: string[], c: Q.CaseRow, orders: Q.OrderRow[], extensionPending: boolean): CaseAction[] {
+  const v = callerView(actor, departmentIds, c, orders, extensionPending);
   return actionsFor(c.state, v.capacities, orderOfCaller(v.order), v.facts);
 }
 
@@ -133,9 +132,8 @@ export async function reportCase(
     if (existing.request_hash !== hash) throw idempotencyMismatch();
     return { id: existing.id, replayed: true };
   };
-  const before = await replay();
-  if (before) return before;
-
+  // A retry is found by the unique index on (reporter, key) when its insert fails, not looked for
+  // first: one statement less for every report, the rare retry costs a case number (a gap).
   const staff = actor.can(P.read);
   const source = input.source ?? (staff ? 'patrol' : 'resident');
   if (!staff && !(RESIDENT_SOURCES as readonly string[]).includes(source)) throw invalid('source', 'case.source_not_allowed');
@@ -148,7 +146,7 @@ export async function reportCase(
     const placed = await locatePoint(ctx.db, input.lng, input.lat);
     if (!placed.grid) throw invalid('lng', 'case.not_in_grid');
     if (!actor.can(P.report, placed.grid.path)) throw invalid('lng', 'case.outside_report_scope');
-    const grid = (await Q.unitById(ctx.db, placed.grid.id))!;
+    const grid = placed.grid;
     // The number in its own short transaction, so that reports do not queue behind each other's commits.
     const number = await nextNumber(ctx.db, grid.path, ctx.clock.now());
     const stored = await ctx.db.transaction().execute((trx) =>
@@ -156,8 +154,9 @@ export async function reportCase(
     await deliverQuietly(ctx, stored.notifications);
     return { id: stored.id, replayed: false };
   } catch (e) {
-    // Two requests with one key at once: the second finds the first one's case.
-    if (isUniqueViolation(e, 'cases_idempotency_unique')) {
+    // A retry, or two requests with one key at once: the stored case answers (also when the place or
+    // category would no longer be accepted now).
+    if (isUniqueViolation(e, 'cases_idempotency_unique') || e instanceof AppError) {
       const after = await replay();
       if (after) return after;
     }

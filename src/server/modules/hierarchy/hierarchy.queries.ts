@@ -69,7 +69,7 @@ export async function subtreeStats(db: Executor, path: string) {
 
 /** Units with a boundary whose bounding box holds the point (the candidates for point-in-polygon). */
 export function unitsWhoseBoxHolds(db: Executor, lng: number, lat: number, levels: UnitLevel[]) {
-  return db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path', 'boundary'])
+  return db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path', 'region_code', 'boundary'])
     .where('level', 'in', levels)
     .where(sql<boolean>`bbox IS NOT NULL AND bbox[1] <= ${lng} AND bbox[3] >= ${lng} AND bbox[2] <= ${lat} AND bbox[4] >= ${lat}`)
     .execute();

@@ -220,7 +220,7 @@ export async function deleteUnit(db: Db, actor: Actor, audit: AuditContext, id: 
 }
 
 export interface PlacedPoint {
-  community: { id: string; name: string; level: UnitLevel; code: string; path: string } | null;
+  community: { id: string; name: string; level: UnitLevel; code: string; path: string; region_code: string } | null;
   grid: PlacedPoint['community'];
   microgrid: PlacedPoint['community'];
   /** The deepest of them: where a record at this point belongs. */
@@ -237,7 +237,7 @@ export async function locatePoint(db: Executor, lng: number, lat: number): Promi
   const hits = candidates.filter((u) => u.boundary && inGeometry(lng, lat, u.boundary as { type: string; coordinates: unknown }));
   const pick = (level: UnitLevel) => {
     const u = hits.filter((h) => h.level === level).sort((a, b) => b.path.length - a.path.length)[0];
-    return u ? { id: u.id, name: u.name, level: u.level, code: u.code, path: u.path } : null;
+    return u ? { id: u.id, name: u.name, level: u.level, code: u.code, path: u.path, region_code: u.region_code } : null;
   };
   let community = pick('community');
   let grid = pick('grid');
@@ -246,7 +246,7 @@ export async function locatePoint(db: Executor, lng: number, lat: number): Promi
   if (grid && community && !grid.path.startsWith(community.path + '.')) community = null;
   if (microgrid && grid && !microgrid.path.startsWith(grid.path + '.')) microgrid = null;
   if (!community && grid) {
-    const c = await db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path'])
+    const c = await db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path', 'region_code'])
       .where(sql<boolean>`path @> ${grid.path}::ltree`).where('level', '=', 'community').executeTakeFirst();
     community = c ?? null;
   }
