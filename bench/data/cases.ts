@@ -1,6 +1,7 @@
 import { beijingDate } from '../../src/shared/dates.js';
 import { phoneDigits } from '../../src/shared/registry/organisations.schemas.js';
 import { caseText } from '../../src/server/demo/case-texts.js';
+import { ASK_WHY_OVERDUE, FEEDBACK } from '../../src/server/demo/cases.js';
 import type { Random } from '../../src/server/demo/random.js';
 import { OPEN_STATES, type CaseState } from '../../src/server/modules/cases/case.machine.js';
 import { stageOf, type Stage, type Urgency } from '../../src/server/modules/cases/cases.rules.js';
@@ -70,20 +71,9 @@ export interface CaseWorld {
 
 export interface CaseTables { cases: CopyTable; case_event: CopyTable; work_order: CopyTable }
 
-const FEEDBACK: Record<string, readonly string[]> = {
-  default: ['已到现场处理完毕', '已协调相关方整改到位', '已现场处置，拍照留存', '已联系责任单位处理，复查无问题'],
-  eight_disorders: ['已劝离并规范停放', '已督促商户整改，现场已清理', '已拆除并清运', '已约谈物业，限期整改完毕'],
-  city_appearance: ['已安排环卫清运，现场已清洁', '已清扫冲洗路面', '已制止焚烧并清理现场'],
-  safety_hazard: ['已清理楼道杂物，消防通道畅通', '已劝导住户到集中充电点充电，现场已整改', '已排除隐患并张贴提示'],
-  dispute: ['已上门调解，双方达成谅解', '已组织双方协商，签订调解协议', '已引导当事人走法律程序并跟进'],
-  property_service: ['已督促物业维修完毕', '电梯已由维保单位修复并检测', '已组织物业与业主沟通解决'],
-  public_facility: ['已报修，设施已修复', '已更换井盖并设置警示', '路灯已修复亮灯'],
-  street_order: ['已劝导商户退店经营', '已联合执法制止噪声', '已劝离流动摊贩'],
-};
 const REJECT_REASONS = ['不属于社区网格事项，已告知当事人拨打 12345', '经核实现场无此情况', '属于私人纠纷，已引导当事人协商'];
 const MERGE_NOTE = '重复上报，已合并处理';
 const VERIFY_FAIL = ['现场核查未整改到位，请继续处理', '问题仍然存在，请重新处置', '整改不彻底，居民仍有意见'];
-const ASK_WHY_OVERDUE = ['请说明超时原因并尽快办结', '居民多次反映，请加快处置', '请于今日内反馈办理结果'];
 const SATISFIED = [null, '处理很及时，谢谢网格员', '满意', '速度快', '服务态度好'];
 const BASIC = [null, '处理了，但是慢了点', '基本解决了'];
 

@@ -1,6 +1,6 @@
 import type { Boundary } from '../../src/shared/hierarchy.schemas.js';
 import type { DistrictDivisions } from '../../src/server/demo/divisions.js';
-import { boxPolygon, round6, type Box } from '../../src/server/demo/geometry.js';
+import { boxPolygon, cuts, type Box } from '../../src/server/demo/geometry.js';
 import type { Random } from '../../src/server/demo/random.js';
 
 /**
@@ -54,20 +54,6 @@ export function apportion(total: number, weights: number[], min = 1): number[] {
   const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; left > 0; k++, left--) parts[order[k % n]![1]]! += 1;
   return parts;
-}
-
-/** Cut [from, to] into `parts` pieces of 80–120 % of the mean, at 6 decimals. */
-function cuts(from: number, to: number, parts: number, rnd: Random): number[] {
-  const weights = Array.from({ length: parts }, () => rnd.between(0.8, 1.2));
-  const total = weights.reduce((s, w) => s + w, 0);
-  const out = [from];
-  let acc = 0;
-  for (let i = 0; i < parts - 1; i++) {
-    acc += weights[i]!;
-    out.push(round6(from + ((to - from) * acc) / total));
-  }
-  out.push(to);
-  return out;
 }
 
 /**

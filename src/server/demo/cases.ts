@@ -54,7 +54,8 @@ interface Order {
   dispatchedBy: Actor; dispatchedAt: Date; claimedBy?: Actor; claimedAt?: Date; finishedBy?: Actor; finishedAt?: Date; note: string | null;
 }
 
-const FEEDBACK: Record<string, readonly string[]> = {
+/** What handlers write when they feed back, by top-level category (also the generated district's). */
+export const FEEDBACK: Record<string, readonly string[]> = {
   default: ['已到现场处理完毕', '已协调相关方整改到位', '已现场处置，拍照留存', '已联系责任单位处理，复查无问题'],
   eight_disorders: ['已劝离并规范停放', '已督促商户整改，现场已清理', '已拆除并清运', '已约谈物业，限期整改完毕'],
   city_appearance: ['已安排环卫清运，现场已清洁', '已清扫冲洗路面', '已制止焚烧并清理现场'],
@@ -65,7 +66,7 @@ const FEEDBACK: Record<string, readonly string[]> = {
   street_order: ['已劝导商户退店经营', '已联合执法制止噪声', '已劝离流动摊贩'],
 };
 const REJECT_REASONS = ['不属于社区网格事项，已告知当事人拨打 12345', '经核实现场无此情况', '重复上报，已合并处理'];
-const ASK_WHY_OVERDUE = ['请说明超时原因并尽快办结', '居民多次反映，请加快处置', '请于今日内反馈办理结果'];
+export const ASK_WHY_OVERDUE = ['请说明超时原因并尽快办结', '居民多次反映，请加快处置', '请于今日内反馈办理结果'];
 
 function pickFeedback(r: Random, code: string): string {
   return r.pick(FEEDBACK[code.split('.')[0]!] ?? FEEDBACK.default!);

@@ -20,8 +20,8 @@ export function boxPolygon(b: Box): Boundary {
   };
 }
 
-/** Cut points across [from, to] into `parts` pieces of roughly equal size (each 80–120 % of the mean). */
-function cuts(from: number, to: number, parts: number, rnd: Random): number[] {
+/** Cut points across [from, to] into `parts` pieces of roughly equal size (each 80–120 % of the mean), at 6 decimals. */
+export function cuts(from: number, to: number, parts: number, rnd: Random): number[] {
   const weights = Array.from({ length: parts }, () => rnd.between(0.8, 1.2));
   const total = weights.reduce((s, w) => s + w, 0);
   const out = [from];
