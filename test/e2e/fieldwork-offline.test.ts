@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
 import { beijingDate } from '../../src/shared/dates.js';
-import { inGeometry } from '../../src/shared/geo.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 import type { ChecklistView, OfflinePack } from '../../src/web/api/fieldwork.js';
 import { type Browser, PHONE_VIEWPORT, openDemo, screenshots, signInAs } from './helpers/browser.js';
 import { DEMO_PASSWORD, signalRelay, type RunningServer } from './helpers/server.js';
+import { pointWellInside, type Geometry } from './helpers/geo.js';
 
 /** Wait until a value is right (the UI updates asynchronously). */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
 
 const { shot, clear: clearOwnShots } = screenshots('m');
 
-interface Geometry { type: string; coordinates: unknown }
 interface Visit { id: string; householdId: string; kind: string; nobodyHome: boolean; findings: string | null; occurredAt: string; metResidents: { id: string }[]; visitor: { name: string } }
 interface CaseRow { id: string; description: string }
 
@@ -119,19 +118,7 @@ describe('a grid worker’s morning offline', () => {
 
     // The phone's location: a point well inside the worker's own grid (the case report needs one).
     const area = await api<{ focus: { name: string; boundary: Geometry } }>('/api/cases/report-area');
-    const coords = JSON.stringify(area.focus.boundary.coordinates).match(/-?\d+\.?\d*/g)!.map(Number);
-    const lngs = coords.filter((_, i) => i % 2 === 0);
-    const lats = coords.filter((_, i) => i % 2 === 1);
-    const [x0, x1, y0, y1] = [Math.min(...lngs), Math.max(...lngs), Math.min(...lats), Math.max(...lats)];
-    let point: { lng: number; lat: number } | null = null;
-    for (let i = 2; i < 19 && !point; i++) {
-      for (let j = 2; j < 19 && !point; j++) {
-        const lng = x0 + ((x1 - x0) * i) / 20;
-        const lat = y0 + ((y1 - y0) * j) / 20;
-        const d = (x1 - x0) / 20;
-        if ([[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]].every(([a, b]) => inGeometry(lng + a! * d, lat + b! * d, area.focus.boundary))) point = { lng, lat };
-      }
-    }
+    const point = pointWellInside(area.focus.boundary);
     expect(point, `a point inside ${area.focus.name}`).not.toBeNull();
     await browser.context.setGeolocation({ longitude: Number(point!.lng.toFixed(6)), latitude: Number(point!.lat.toFixed(6)), accuracy: 10 });
     await browser.context.grantPermissions(['geolocation'], { origin: base });

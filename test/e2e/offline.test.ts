@@ -1,10 +1,9 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
-import { inGeometry } from '../../src/shared/geo.js';
 import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots } from './helpers/browser.js';
-import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
+import { DEMO_PASSWORD, signalRelay, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
+import { pointWellInside, type Geometry } from './helpers/geo.js';
 
 /** Wait until a value is right (the UI updates asynchronously). */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 45_000, interval: 250 });
@@ -13,37 +12,7 @@ const { shot, clear: clearOwnShots } = screenshots('o');
 
 const PHONE = { width: 390, height: 844 };
 
-interface Geometry { type: string; coordinates: unknown }
 
-/**
- * The phone's signal: a TCP relay on loopback in front of the server. Down, it drops every open
- * connection and refuses new ones, for the page and its service worker alike, so "offline" does not
- * depend on how far the browser's offline emulation reaches (it is switched on as well).
- */
-async function signal(port: number) {
-  let up = true;
-  const open = new Set<net.Socket>();
-  const relay = net.createServer((socket) => {
-    if (!up) { socket.destroy(); return; }
-    const upstream = net.connect(port, '127.0.0.1');
-    for (const s of [socket, upstream]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => { socket.destroy(); upstream.destroy(); });
-    }
-    socket.pipe(upstream).pipe(socket);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const address = relay.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    set(on: boolean) {
-      up = on;
-      if (!on) for (const s of open) s.destroy();
-    },
-    close: () => new Promise<void>((resolve) => { for (const s of open) s.destroy(); relay.close(() => resolve()); }),
-  };
-}
 
 /**
  * The phone app without signal, in Chromium against the real server (demo district): the grid worker
@@ -54,7 +23,7 @@ async function signal(port: number) {
  */
 describe('the phone app offline', () => {
   let server: RunningServer;
-  let phone: Awaited<ReturnType<typeof signal>>;
+  let phone: Awaited<ReturnType<typeof signalRelay>>;
   /** The server as the phone reaches it (through the relay). */
   let base = '';
   let browser: Browser;
@@ -70,7 +39,7 @@ describe('the phone app offline', () => {
     }
     await clearOwnShots();
     server = await startServer();
-    phone = await signal(server.port);
+    phone = await signalRelay(server.port);
     base = phone.url;
     browser = await launchBrowser();
     page = browser.page;
@@ -149,19 +118,7 @@ describe('the phone app offline', () => {
 
     // The browser's location: a point well inside the worker's own grid.
     const area = await api<{ focus: { name: string; boundary: Geometry } }>('/api/cases/report-area');
-    const coords = JSON.stringify(area.focus.boundary.coordinates).match(/-?\d+\.?\d*/g)!.map(Number);
-    const lngs = coords.filter((_, i) => i % 2 === 0);
-    const lats = coords.filter((_, i) => i % 2 === 1);
-    const [x0, x1, y0, y1] = [Math.min(...lngs), Math.max(...lngs), Math.min(...lats), Math.max(...lats)];
-    let point: { lng: number; lat: number } | null = null;
-    for (let i = 2; i < 19 && !point; i++) {
-      for (let j = 2; j < 19 && !point; j++) {
-        const lng = x0 + ((x1 - x0) * i) / 20;
-        const lat = y0 + ((y1 - y0) * j) / 20;
-        const d = (x1 - x0) / 20;
-        if ([[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]].every(([a, b]) => inGeometry(lng + a! * d, lat + b! * d, area.focus.boundary))) point = { lng, lat };
-      }
-    }
+    const point = pointWellInside(area.focus.boundary);
     expect(point, `a point inside ${area.focus.name}`).not.toBeNull();
     await browser.context.setGeolocation({ longitude: Number(point!.lng.toFixed(6)), latitude: Number(point!.lat.toFixed(6)), accuracy: 10 });
     await browser.context.grantPermissions(['geolocation'], { origin: base });
