@@ -79,6 +79,14 @@ describe('the cockpit in Chromium', () => {
     const map = await page.getByTestId('cockpit-map').boundingBox();
     await page.mouse.click(map!.x + map!.width * 0.45, map!.y + map!.height * 0.3);
     await page.waitForURL((u) => u.pathname === '/cases');
+    // … filtered to that grid and the period: as many cases as the map counted for it.
+    const clicked = new URL(page.url()).searchParams;
+    const grid = data.grids.find((g) => g.id === clicked.get('unitId'));
+    expect(grid, `the clicked grid ${clicked.get('unitId')}`).toBeTruthy();
+    expect(clicked.get('from')).toBe(`${data.period.from}T00:00:00+08:00`);
+    await page.getByTestId('case-scope-filter').waitFor();
+    await expect.poll(() => page.getByText(`共 ${grid!.count} 件`).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await shot(page, 'cases-of-a-grid');
     expect(pageErrors).toEqual([]);
   });
 });

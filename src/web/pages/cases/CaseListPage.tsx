@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Badge, Card, Flex, Input, Select, Table, Tabs, Typography } from 'antd';
+import { Alert, Badge, Button, Card, Flex, Input, Select, Table, Tabs, Typography } from 'antd';
 import { CASE_STATE_NAMES } from '../../../shared/cases.schemas.js';
 import { caseKeys, casesApi, type CaseList, type CaseState, type CaseSummary } from '../../api/cases.js';
 import { useLocale } from '../../app/i18n.js';
@@ -11,6 +11,12 @@ import { Deadline, listKey, listsFor, stateKey, StateTag, SupervisionTag } from 
 
 const PAGE = 20;
 
+/** The last day a period ending before `to` (an ISO instant at a Beijing midnight) holds: YYYY-MM-DD. */
+function dayBefore(to: string): string {
+  const d = new Date(new Date(to).getTime() + 8 * 3600_000 - 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
 /** The work lists (待受理、待派遣、我的待办 …) with their counts, filters and the cases in a table. */
 export default function CaseListPage() {
   const { t } = useLocale();
@@ -19,15 +25,18 @@ export default function CaseListPage() {
   const lists = useMemo(() => listsFor(me), [me]);
   const [params, setParams] = useSearchParams();
   const list = (lists.includes(params.get('list') as CaseList) ? params.get('list') : lists[0]) as CaseList;
-  const [categoryCode, setCategory] = useState<string | undefined>();
-  const [state, setState] = useState<CaseState | undefined>();
+  // Filters a link may bring (the cockpit's drill-down): a subtree and a period, a category, a state.
+  const [categoryCode, setCategory] = useState<string | undefined>(() => params.get('categoryCode') ?? undefined);
+  const [state, setState] = useState<CaseState | undefined>(() => (CASE_STATE_NAMES as readonly string[]).includes(params.get('state') ?? '') ? params.get('state') as CaseState : undefined);
+  const scope = { unitId: params.get('unitId') ?? undefined, from: params.get('from') ?? undefined, to: params.get('to') ?? undefined };
+  const scoped = Boolean(scope.unitId || scope.from || scope.to);
   const [typed, setQ] = useState('');
   const q = useDebounced(typed.trim());
   const [page, setPage] = useState(1);
 
   const counts = useQuery({ queryKey: caseKeys.counts, queryFn: casesApi.counts, refetchInterval: 60_000 });
   const categories = useQuery({ queryKey: caseKeys.categories, queryFn: casesApi.categories, staleTime: 300_000 });
-  const query = { list, categoryCode, state, q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE, sort: list === 'all' || list === 'reported_by_me' ? 'newest' as const : 'deadline' as const };
+  const query = { list, ...(scoped ? scope : {}), categoryCode, state, q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE, sort: list === 'all' || list === 'reported_by_me' ? 'newest' as const : 'deadline' as const };
   const cases = useQuery({ queryKey: caseKeys.list(query), queryFn: () => casesApi.list(query), placeholderData: (prev) => prev });
 
   return (
@@ -68,6 +77,13 @@ export default function CaseListPage() {
           data-testid="filter-state"
         />
       </Flex>
+      {scoped && (
+        <Alert
+          type="info" showIcon style={{ marginBottom: 12 }} data-testid="case-scope-filter"
+          title={t('ui.cases.scopedFilter', { from: (scope.from ?? '').slice(0, 10) || '…', to: scope.to ? dayBefore(scope.to) : '…' })}
+          action={<Button size="small" onClick={() => { setParams({ list }); setCategory(undefined); setState(undefined); setPage(1); }}>{t('ui.cases.clearFilter')}</Button>}
+        />
+      )}
       {cases.isError && <Alert type="error" showIcon title={cases.error.message} style={{ marginBottom: 12 }} />}
       <Table<CaseSummary>
         rowKey="id"

@@ -51,7 +51,12 @@ export default function CockpitPage() {
   const q: CockpitQuery = { ...(unitId ? { unitId } : {}), from: range[0].format('YYYY-MM-DD'), to: range[1].format('YYYY-MM-DD') };
   const summary = useQuery({ queryKey: cockpitKeys.summary(q), queryFn: () => cockpitApi.summary(q), placeholderData: (prev) => prev });
   const data = summary.data;
-  const openCases = () => navigate('/cases?list=all');
+  // The cases behind a figure: the case list filtered to this unit (or a grid of it) and period.
+  const openCases = (more: { unitId?: string; categoryCode?: string } = {}) => {
+    if (!data) return;
+    const day = (d: Dayjs) => `${d.format('YYYY-MM-DD')}T00:00:00+08:00`;
+    navigate(`/cases?${new URLSearchParams({ list: 'all', unitId: data.unit.id, from: day(range[0]), to: day(range[1].add(1, 'day')), ...more })}`);
+  };
 
   const kpis: Kpi[] = [
     { key: 'total', label: 'ui.cockpit.kpi.total', tip: 'ui.cockpit.kpi.total.tip', value: (f) => f.total, show: (f) => String(f.total), kind: 'count', better: 'neither' },
@@ -114,14 +119,14 @@ export default function CockpitPage() {
             <Row gutter={[12, 12]}>
               <Col xs={24} xl={12}>
                 <Card size="small" title={t('ui.cockpit.chart.category')} extra={<Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('ui.cockpit.openCases')}</Typography.Text>}>
-                  <CategoryChart data={data} onOpen={openCases} />
+                  <CategoryChart data={data} onOpen={(categoryCode) => openCases(categoryCode ? { categoryCode } : {})} />
                 </Card>
               </Col>
               <Col xs={24} xl={12}>
                 <Card size="small" title={t('ui.cockpit.chart.trend')}><TrendChart data={data} /></Card>
               </Col>
               <Col xs={24} xl={16}>
-                <Card size="small" title={t('ui.cockpit.chart.map')}><GridMap data={data} onOpen={openCases} /></Card>
+                <Card size="small" title={t('ui.cockpit.chart.map')}><GridMap data={data} onOpen={(gridId) => openCases({ unitId: gridId })} /></Card>
               </Col>
               <Col xs={24} xl={8}>
                 <Card size="small" title={t('ui.cockpit.chart.source')}><SourceChart data={data} /></Card>
@@ -164,7 +169,7 @@ function KpiCard({ kpi, data }: { kpi: Kpi; data: CockpitSummary }) {
   );
 }
 
-function CategoryChart({ data, onOpen }: { data: CockpitSummary; onOpen: () => void }) {
+function CategoryChart({ data, onOpen }: { data: CockpitSummary; onOpen: (categoryCode: string | undefined) => void }) {
   const { t } = useLocale();
   const option = useMemo(() => {
     const cats = [...data.byCategory].sort((a, b) => a.total - b.total);
@@ -180,7 +185,8 @@ function CategoryChart({ data, onOpen }: { data: CockpitSummary; onOpen: () => v
       })),
     };
   }, [data, t]);
-  return <EChart option={option} onClick={onOpen} style={{ height: Math.max(260, 28 * data.byCategory.length + 60) }} data-testid="cockpit-category-chart" />;
+  const codeOf = (name: string) => data.byCategory.find((c) => c.name === name)?.code;
+  return <EChart option={option} onClick={(p) => onOpen(codeOf(p.name))} style={{ height: Math.max(260, 28 * data.byCategory.length + 60) }} data-testid="cockpit-category-chart" />;
 }
 
 function TrendChart({ data }: { data: CockpitSummary }) {
@@ -215,7 +221,7 @@ function SourceChart({ data }: { data: CockpitSummary }) {
 }
 
 /** The grids of the unit, coloured by the period's case count (boundaries as drawn in 单位管理). */
-function GridMap({ data, onOpen }: { data: CockpitSummary; onOpen: () => void }) {
+function GridMap({ data, onOpen }: { data: CockpitSummary; onOpen: (gridId: string) => void }) {
   const { t } = useLocale();
   const option = useMemo(() => {
     const grids = data.grids.filter((g) => g.boundary);
@@ -247,7 +253,7 @@ function GridMap({ data, onOpen }: { data: CockpitSummary; onOpen: () => void })
   }, [data, t]);
   return (
     <>
-      {option ? <EChart option={option} onClick={onOpen} style={{ height: 420 }} data-testid="cockpit-map" /> : <Empty description={t('ui.cockpit.map.none')} />}
+      {option ? <EChart option={option} onClick={(p) => onOpen(p.name)} style={{ height: 420 }} data-testid="cockpit-map" /> : <Empty description={t('ui.cockpit.map.none')} />}
       {data.outsideGrids > 0 && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('ui.cockpit.map.outside', { n: data.outsideGrids })}</Typography.Text>}
     </>
   );
