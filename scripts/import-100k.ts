@@ -1,11 +1,13 @@
 /**
- * node --expose-gc --import tsx scripts/import-100k.ts [rows] [--sql-times] [--retained]
+ * node --expose-gc --import tsx scripts/import-100k.ts [rows] [--sql-times] [--retained] [--copy]
  *
  * The registry import at scale: generates a 居民 workbook of 100 000 rows (or [rows]) with exceljs's
  * streaming writer (bench/lib/workbook.ts), then checks and commits it through the import service on a throwaway embedded
  * PostgreSQL, printing the time of each phase and the peak memory of this Node process (sampled every
  * 25 ms; PostgreSQL runs in its own processes). Everything lives in a temporary directory, removed
  * afterwards. Too slow for the test suite, which keeps its largest import at a few thousand rows.
+ * With --copy: then the raw baseline of benchmark 5 (bench/lib/import.ts) on the same database — the
+ * committed rows COPYed into resident again with new ID numbers — and the import's rate as a share of it.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,13 +17,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../src/server/core/config.js';
+import type { FieldCipher } from '../src/server/core/crypto.js';
 import { createContext } from '../src/server/server.js';
 import { loadActor } from '../src/server/core/auth/load-actor.js';
 import { insertUnit } from '../src/server/modules/hierarchy/hierarchy.service.js';
 import { insertUser } from '../src/server/modules/users/users.service.js';
 import { ImportRunner, commitImport, createImport } from '../src/server/modules/registry/import.service.js';
-import { writeResidentWorkbook } from '../bench/lib/workbook.js';
+import { residentRow, writeResidentWorkbook } from '../bench/lib/workbook.js';
+import { copyValue } from '../bench/lib/copy.js';
 
 const ROWS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100_000);
 const BUILDINGS = 200;
@@ -148,6 +155,12 @@ async function main() {
     if (check.retained) console.log(`Heap live after a full GC (peak of samples every 2 s): checking ${mb(check.retained)}, committing ${mb(commit.retained)}`);
     printSqlTimes('committing');
     if (done.status !== 'committed' || residents !== ROWS) process.exitCode = 1;
+    if (process.argv.includes('--copy')) {
+      const copySeconds = await rawCopy(ctx.pool, ctx.cipher);
+      const importSeconds = (check.ms + commit.ms) / 1000;
+      console.log(`Raw COPY of the same rows: ${secs(copySeconds * 1000)} (${Math.round(ROWS / copySeconds)} rows/s); ` +
+        `the import (check + commit, ${secs(importSeconds * 1000)}) at ${Math.round((copySeconds / importSeconds) * 100)} % of COPY's rate`);
+    }
     await runner.close();
   } finally {
     await database.close();
@@ -155,6 +168,33 @@ async function main() {
   }
 }
 
+/** Benchmark 5's baseline: the imported rows as stored, with new ID numbers, COPYed into resident; seconds. */
+async function rawCopy(pool: pg.Pool, cipher: FieldCipher): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const cols = (await client.query<{ name: string }>(
+      `SELECT a.attname AS name FROM pg_attribute a WHERE a.attrelid = 'resident'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+         AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum`)).rows.map((r) => r.name);
+    const res = await client.query({ text: `SELECT ${cols.map((c) => `"${c}"::text`).join(', ')} FROM resident ORDER BY id`, rowMode: 'array' });
+    const encAt = cols.indexOf('id_number_enc');
+    const hashAt = cols.indexOf('id_number_hash');
+    const lines = (res.rows as (string | null)[][]).map((row, i) => {
+      const idNumber = residentRow(i, BUILDINGS, { region: '110102' }).idNumber;
+      const values = [...row];
+      values[encAt] = cipher.encrypt(idNumber);
+      values[hashAt] = cipher.blindIndex(idNumber);
+      return values.map(copyValue).join('\t') + '\n';
+    });
+    const started = performance.now();
+    const source = Readable.from((function* () {
+      for (let i = 0; i < lines.length; i += 1000) yield lines.slice(i, i + 1000).join('');
+    })());
+    await pipeline(source, client.query(copyFrom(`COPY resident (${cols.map((c) => `"${c}"`).join(', ')}) FROM STDIN`)));
+    return (performance.now() - started) / 1000;
+  } finally {
+    client.release();
+  }
+}
 const run = process.argv[2] === '--write' ? () => writeResidentWorkbook(process.argv[3]!, Number(process.argv[4]), BUILDINGS) : main;
 run().catch((err: unknown) => {
   console.error(err);

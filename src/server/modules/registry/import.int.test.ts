@@ -378,6 +378,8 @@ describe('a larger workbook', () => {
     const unique = new Set(rows.map((r) => r[1]));
     expect(unique.size).toBe(n);
     rows[1234]![1] = BAD_CHECK;
+    // Text that the staging's COPY must escape: backslashes, quotes, a tab inside a cell.
+    rows[7]![5] = '汉\\族"\t';
     const before = await residentCount();
     const job = await importFile(c, await xlsx(rows), tree.commA1.id);
     expect(job).toMatchObject({ status: 'ready', total: n, processed: n, valid: n - 1, errors: 1, new: n - 1 });
@@ -388,6 +390,8 @@ describe('a larger workbook', () => {
     expect(await residentCount()).toBe(before + n - 1);
     const tagged = await sql<{ n: string }>`SELECT count(*) AS n FROM resident_tag rt JOIN care_tag t ON t.id = rt.tag_id WHERE t.code = 'elderly_80'`.execute(t.db);
     expect(Number(tagged.rows[0]!.n)).toBe(n / 5);
+    const odd = await t.db.selectFrom('resident').select('ethnicity').where('id_number_hash', '=', t.ctx.cipher.blindIndex(rows[7]![1] as string)).executeTakeFirstOrThrow();
+    expect(odd.ethnicity).toBe('汉\\族"');
   });
 });
 

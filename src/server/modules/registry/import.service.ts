@@ -24,8 +24,13 @@ import {
   type ChoiceColumn, type ParsedRow, type RowProblem,
 } from './import.workbook.js';
 
-/** Rows checked, staged and committed per round trip. */
+/** Rows checked and staged per round trip. */
 const BATCH = 1000;
+/**
+ * Staged rows committed per round of statements: fewer statements for a long import, while a
+ * batch's values in memory stay a few megabytes.
+ */
+const COMMIT_BATCH = 5000;
 /** The header may sit below a title row or two: look this far for it. */
 const HEADER_SCAN_ROWS = 10;
 /** A checked import not committed within this many days is dropped with its staged data. */
@@ -240,9 +245,15 @@ class OneInFlight {
 
 interface Tally { processed: number; valid: number; errors: number; new: number; updated: number; unchanged: number }
 
+type CheckProblem = { field: ImportColumnKey; key: MessageKey; params?: Params };
+const addProblem = (problems: CheckProblem[], field: ImportColumnKey, key: MessageKey, params?: Params) => {
+  problems.push({ field, key, ...(params ? { params } : {}) });
+};
+const hasProblem = (problems: CheckProblem[], field: ImportColumnKey) => problems.some((p) => p.field === field);
+
 /** Check a batch of read rows against the registry: the rows and problems to stage. */
 async function checkBatch(
-  ctx: AppContext, actor: Actor, jobId: string, lookup: Lookup, seen: Map<string, number>, batch: PendingRow[], tally: Tally,
+  ctx: AppContext, actor: Actor, lookup: Lookup, seen: Map<string, number>, batch: PendingRow[], tally: Tally,
 ): Promise<{ rows: Q.StagedRowInsert[]; issues: Q.IssueInsert[] }> {
   // Who is who: ID numbers as keyed hashes, repeats within the file, people already registered.
   const hashes = batch.map((r) => (r.values.idNumber ? ctx.cipher.blindIndex(r.values.idNumber) : null));
@@ -260,33 +271,31 @@ async function checkBatch(
   const issues: Q.IssueInsert[] = [];
   batch.forEach((r, i) => {
     const v = r.values;
-    const problems: { field: ImportColumnKey; key: MessageKey; params?: Params }[] = [...r.problems];
-    const has = (field: ImportColumnKey) => problems.some((p) => p.field === field);
-    const add = (field: ImportColumnKey, key: MessageKey, params?: Params) => problems.push({ field, key, ...(params ? { params } : {}) });
+    const problems: CheckProblem[] = [...r.problems];
     const hash = hashes[i];
     const dup = duplicateOf[i];
-    if (dup !== null && dup !== undefined) add('idNumber', 'import.issue.duplicate_in_file', { row: dup });
+    if (dup !== null && dup !== undefined) addProblem(problems, 'idNumber', 'import.issue.duplicate_in_file', { row: dup });
     const person = hash && dup === null ? persons.get(hash) : undefined;
-    if (person && !reaches(actor, person.unit_path)) add('idNumber', 'import.issue.registered_elsewhere');
-    else if (person && person.status !== 'active') add('idNumber', 'registry.not_active');
+    if (person && !reaches(actor, person.unit_path)) addProblem(problems, 'idNumber', 'import.issue.registered_elsewhere');
+    else if (person && person.status !== 'active') addProblem(problems, 'idNumber', 'registry.not_active');
 
     // Where the person lives: a building of the import's area, its entrance, a room.
     let building: Q.BuildingRef | undefined;
     let entranceId: string | null = null;
     if (v.building) {
       const found = lookup.buildings.get(foldText(v.building));
-      if (!found) add('building', 'import.issue.building_unknown', { unit: lookup.unitName, name: v.building });
-      else if (found.length > 1) add('building', 'import.issue.building_ambiguous', { unit: lookup.unitName, name: v.building });
+      if (!found) addProblem(problems, 'building', 'import.issue.building_unknown', { unit: lookup.unitName, name: v.building });
+      else if (found.length > 1) addProblem(problems, 'building', 'import.issue.building_ambiguous', { unit: lookup.unitName, name: v.building });
       else building = found[0];
     }
     if (building && v.entrance) {
       const id = lookup.entrances.get(building.id)?.get(entranceKey(v.entrance));
-      if (!id) add('entrance', 'import.issue.entrance_unknown', { building: building.name, name: v.entrance });
+      if (!id) addProblem(problems, 'entrance', 'import.issue.entrance_unknown', { building: building.name, name: v.entrance });
       else entranceId = id;
     }
     const placed = v.building !== undefined || v.entrance !== undefined || v.room !== undefined || !person;
-    if (placed && !v.building && !has('building')) add('building', 'validation.required');
-    if (placed && !v.room && !has('room')) add('room', 'validation.required');
+    if (placed && !v.building && !hasProblem(problems, 'building')) addProblem(problems, 'building', 'validation.required');
+    if (placed && !v.room && !hasProblem(problems, 'room')) addProblem(problems, 'room', 'validation.required');
 
     // Tags by name; a sensitive tag the caller may not set there is as unknown as a missing one.
     let tagIds: string[] | undefined;
@@ -295,39 +304,47 @@ async function checkBatch(
       tagIds = [];
       for (const name of v.tags) {
         const t = lookup.tags.get(foldText(name));
-        if (!t || (t.sensitive && !seesSensitive(actor, where))) add('tags', 'import.issue.tag_unknown', { name });
-        else if (t.applies_to === 'household') add('tags', 'import.issue.tag_household_only', { name });
+        if (!t || (t.sensitive && !seesSensitive(actor, where))) addProblem(problems, 'tags', 'import.issue.tag_unknown', { name });
+        else if (t.applies_to === 'household') addProblem(problems, 'tags', 'import.issue.tag_household_only', { name });
         else tagIds.push(t.id);
       }
     }
 
     if (problems.length > 0 || !hash || !v.idNumber || !v.name) {
       tally.errors++;
-      rows.push({ job_id: jobId, row_number: r.number, status: 'error', action: null, resident_id: null, data: null });
+      rows.push({ row_number: r.number, status: 'error', action: null, resident_id: null, data: null });
       for (const p of problems) {
-        issues.push({ job_id: jobId, row_number: r.number, column_key: p.field, message_key: p.key, params: p.params ? JSON.stringify(p.params) : null });
+        issues.push({ row_number: r.number, column_key: p.field, message_key: p.key, params: p.params ? JSON.stringify(p.params) : null });
       }
       return;
     }
+    // Property by property (no spread of a new object per optional field: this runs for every row).
     const staged: Staged = {
       name: v.name,
       gender: v.gender ?? null,
       birthDate: v.birthDate ?? null,
       idNumberEnc: ctx.cipher.encrypt(v.idNumber),
       idNumberHash: hash,
-      ...(v.phone ? { phoneEnc: ctx.cipher.encrypt(v.phone), phoneHash: ctx.cipher.blindIndex(v.phone) } : {}),
-      ...(v.ethnicity !== undefined ? { ethnicity: v.ethnicity } : {}),
-      ...(v.politicalStatus !== undefined ? { politicalStatus: v.politicalStatus } : {}),
-      ...(v.relation !== undefined ? { relation: v.relation } : {}),
-      ...(v.residenceType !== undefined ? { residenceType: v.residenceType } : {}),
-      ...(v.movedInOn !== undefined ? { movedInOn: v.movedInOn } : {}),
-      ...(building ? { buildingId: building.id, entranceId, room: v.room! } : {}),
-      ...(tagIds ? { tagIds } : {}),
     };
+    if (v.phone) {
+      staged.phoneEnc = ctx.cipher.encrypt(v.phone);
+      staged.phoneHash = ctx.cipher.blindIndex(v.phone);
+    }
+    if (v.ethnicity !== undefined) staged.ethnicity = v.ethnicity;
+    if (v.politicalStatus !== undefined) staged.politicalStatus = v.politicalStatus;
+    if (v.relation !== undefined) staged.relation = v.relation;
+    if (v.residenceType !== undefined) staged.residenceType = v.residenceType;
+    if (v.movedInOn !== undefined) staged.movedInOn = v.movedInOn;
+    if (building) {
+      staged.buildingId = building.id;
+      staged.entranceId = entranceId;
+      staged.room = v.room!;
+    }
+    if (tagIds) staged.tagIds = tagIds;
     const action = !person ? 'new' : changes(planChange(staged, person, visibleTagIds(actor, person, personTags.get(person.id)))) ? 'update' : 'unchanged';
     tally.valid++;
     tally[action === 'new' ? 'new' : action === 'update' ? 'updated' : 'unchanged']++;
-    rows.push({ job_id: jobId, row_number: r.number, status: 'valid', action, resident_id: person?.id ?? null, data: JSON.stringify(staged) });
+    rows.push({ row_number: r.number, status: 'valid', action, resident_id: person?.id ?? null, data: JSON.stringify(staged) });
   });
   tally.processed += batch.length;
   return { rows, issues };
@@ -367,12 +384,12 @@ async function validateJob(
     // and the reading work at the same time, with at most one batch in flight — memory stays flat.
     const flush = async () => {
       runner.checkpoint();
-      const checked = await checkBatch(ctx, actor, jobId, lookup, seen, pending, tally);
+      const checked = await checkBatch(ctx, actor, lookup, seen, pending, tally);
       pending = [];
       const progress = counts();
       await staging.settled();
       staging.start(async () => {
-        await Q.insertStaged(ctx.db, checked.rows, checked.issues);
+        await Q.insertStaged(ctx.pool, ctx.db, jobId, checked.rows, checked.issues);
         await Q.updateJob(ctx.db, jobId, ctx.clock.now(), progress);
       });
     };
@@ -463,13 +480,13 @@ async function runCommit(ctx: AppContext, runner: ImportRunner, actor: Actor, au
         if (!b || !actor.can(P.write, b.unit_path)) throw new CommitConflict(await Q.firstRowWithBuilding(trx, jobId, id));
       }
       const households = new Map<string, string>();
-      // One pass over the staged rows, BATCH at a time: memory stays flat whatever the import's length.
+      // One pass over the staged rows, COMMIT_BATCH at a time: memory stays flat whatever the import's length.
       await Q.openStaged(trx, jobId);
       for (;;) {
         runner.checkpoint();
-        const batch = await Q.fetchStaged(trx, BATCH);
+        const batch = await Q.fetchStaged(trx, COMMIT_BATCH);
         if (batch.length === 0) break;
-        await commitBatch(ctx, trx, actor, now, today, batch, buildings, households, tally);
+        await commitBatch(trx, actor, jobId, now, today, batch, buildings, households, tally);
         tally.processed += batch.length;
         // Progress on another connection: the UI sees it while this transaction is open.
         await Q.updateJob(ctx.db, jobId, ctx.clock.now(), { processed_rows: tally.processed });
@@ -519,7 +536,7 @@ function cachedNameKeys(name: string): { initials: string; full: string } {
 }
 
 async function commitBatch(
-  ctx: AppContext, trx: Trx, actor: Actor, now: Date, today: string, batch: Q.StagedRow[],
+  trx: Trx, actor: Actor, jobId: string, now: Date, today: string, batch: Q.StagedRow[],
   buildings: Map<string, Q.BuildingRef>, households: Map<string, string>,
   tally: { new: number; updated: number; unchanged: number; householdsCreated: number },
 ): Promise<void> {
@@ -570,21 +587,13 @@ async function commitBatch(
     return { household_id: households.get(householdKey(s.buildingId!, s.entranceId, s.room!))!, unit_id: b.unit_id, unit_path: b.unit_path, region_code: b.region_code };
   };
 
-  // New residents, with their pinyin keys and tags.
+  // New residents, with their pinyin keys and tags: written from the staged rows where they are.
   if (news.length) {
-    const inserted = await Q.insertResidents(trx, news.map(({ s }) => {
+    const registered = await Q.insertNewResidents(trx, jobId, news.map(({ row, s }) => {
       const keys = cachedNameKeys(s.name);
-      return {
-        ...placeOf(s), name: s.name, gender: s.gender, birth_date: s.birthDate,
-        id_number_enc: s.idNumberEnc, id_number_hash: s.idNumberHash, phone_enc: s.phoneEnc ?? null, phone_hash: s.phoneHash ?? null,
-        ethnicity: s.ethnicity ?? null, political_status: s.politicalStatus ?? null, relation: s.relation ?? null,
-        residence_type: s.residenceType ?? 'registered', moved_in_on: s.movedInOn ?? null,
-        name_initials: keys.initials, name_pinyin: keys.full,
-      };
+      return { row_number: row, household_id: placeOf(s).household_id, name_initials: keys.initials, name_pinyin: keys.full };
     }));
-    const idByHash = new Map(inserted.map((r) => [r.id_number_hash, r.id]));
-    const tagRows = news.filter((x) => x.s.tagIds?.length).map((x) => ({ id: idByHash.get(x.s.idNumberHash)!, tags: x.s.tagIds!, sensitive_ok: true }));
-    await Q.replaceResidentTags(trx, tagRows);
+    if (registered !== news.length) throw new Error(`import commit: ${registered} of ${news.length} new residents registered`);
     tally.new += news.length;
   }
 

@@ -8,7 +8,7 @@ import { idCheckChar } from '../../../shared/validation/id-number.js';
 import { IMPORT_COLUMNS } from '../../../shared/registry/import.schemas.js';
 import {
   CHOICES, WorkbookProblem, XLSX_EXAMPLE_ID, buildTemplate, choiceLabel, excelSerialToIso, headerColumn, isExampleName,
-  outlineWorkbook, parseChoice, parseDateText, readHeader, readRow, residentSheetCells, sheetRows, splitTags, type ChoiceColumn,
+  outlineWorkbook, parseChoice, parseDateText, readHeader, readRow, readSheetXml, residentSheetCells, sheetRows, splitTags, type ChoiceColumn,
 } from './import.workbook.js';
 import { Readable } from 'node:stream';
 import { floorFromRoom, planChange, receiveUpload, type Staged } from './import.service.js';
@@ -241,6 +241,30 @@ describe('looking inside an upload', () => {
       expect(rows).toHaveLength(51);
       expect(rows[50]!.values.slice(1, 3)).toEqual(['居民49', ZHANG]);
       expect(excelSerialToIso(rows[50]!.values[3] as number)).toBe('1985-06-12');
+    }
+  });
+  it('reads every kind of cell from the sheet XML, however the stream is cut', async () => {
+    const xml = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="x"><cols><col min="1" max="2" width="9"/></cols><sheetData>'
+      + '<row r="1" spans="1:9"><c r="A1" t="s"><v>1</v></c><c r="B1" t="inlineStr"><is><r><t>张</t></r><r><rPr><b/></rPr><t xml:space="preserve">三 &amp; 李</t></r><rPh sb="0" eb="1"><t>ZHANG</t></rPh></is></c>'
+      + '<c r="C1"><v>31211</v></c><c r="D1" t="b"><v>1</v></c><c r="E1" t="e"><v>#N/A</v></c><c r="F1" t="str"><f>A1&amp;"x"</f><v>a&lt;b</v></c>'
+      + '<c r="G1"><f t="shared" si="0"/><v>3.5</v></c><c r="H1" s="2"/><c r="I1" t="s"><v>0</v></c></row>'
+      + '<row r="3"/><row><c t="inlineStr"><is><t>无引用</t></is></c><c><v>7</v></c></row><x:row r="9"><x:c r="AA9" t="d"><x:v>2020-01-31T00:00:00Z</x:v></x:c></x:row>'
+      + '</sheetData><rowBreaks count="0"/></worksheet>';
+    const shared = ['甲', { richText: [{ text: '乙' }] }];
+    const bytes = Buffer.from(xml, 'utf8');
+    const expected = [
+      { number: 1, values: [undefined, { richText: [{ text: '乙' }] }, '张三 & 李', 31211, true, { error: '#N/A' }, { formula: 'A1&"x"', result: 'a<b' }, { formula: '', result: 3.5 }, undefined, '甲'] },
+      { number: 3, values: [] },
+      { number: 4, values: [undefined, '无引用', 7] },
+      { number: 9, values: Object.assign([], { 27: new Date('2020-01-31T00:00:00Z') }) },
+    ];
+    // Cut anywhere, even inside a character of 三: the same rows.
+    for (const size of [1, 2, 7, 64, bytes.length]) {
+      const chunks = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const rows = [];
+      for await (const r of readSheetXml(Readable.from(chunks), shared)) rows.push(r);
+      expect(rows).toEqual(expected);
     }
   });
   it('says plainly when a file is not an xlsx workbook', async () => {

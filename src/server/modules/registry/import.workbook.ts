@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { LOCALES, translate, type Locale, type MessageKey, type Params } from '../../../shared/i18n/index.js';
@@ -49,8 +50,13 @@ const WIDTHS: Record<ImportColumnKey, number> = {
   residenceType: 10, building: 14, entrance: 9, room: 9, movedInOn: 12, tags: 26,
 };
 
+/** Text that NFKC, dropping spaces and lower-casing leave as it is. */
+const FOLDED = /^[\u4e00-\u9fff0-9a-z_-]*$/;
+
 /** Matching text typed by people: full-width forms folded (１栋 = 1栋), spaces dropped, case ignored. */
 export function foldText(s: string): string {
+  // Most cells are already folded (汉字 of the unified block, digits, lower-case letters): nothing to do.
+  if (FOLDED.test(s)) return s;
   return s.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
 }
 
@@ -89,8 +95,11 @@ export function splitTags(text: string): string[] {
 /** Does a name cell mark the template's example row ("【示例】张三")? */
 export function isExampleName(text: string): boolean {
   const folded = foldText(text);
-  return LOCALES.some((l) => folded.startsWith(foldText(translate(l, 'import.template.example_mark'))));
+  exampleMarks ??= LOCALES.map((l) => foldText(translate(l, 'import.template.example_mark')));
+  return exampleMarks.some((mark) => folded.startsWith(mark));
 }
+
+let exampleMarks: string[] | null = null;
 
 // ---------------------------------------------------------------------------------------------
 // Cells
@@ -236,6 +245,62 @@ export interface RowProblem extends Problem {
 export type RowRead = { kind: 'blank' } | { kind: 'example' } | { kind: 'data'; values: ParsedRow; problems: RowProblem[] };
 
 /**
+ * The cells of one row being read, and the problems found so far: reading a cell as text, a date
+ * or a choice notes what is wrong with it. (A class, not closures made for each row: cheaper for
+ * the hundred thousand rows of a large import.)
+ */
+class RowCells {
+  readonly problems: RowProblem[] = [];
+
+  constructor(private readonly cells: Map<ImportColumnKey, Cell>, private readonly date1904: boolean) {}
+
+  problem(field: ImportColumnKey, key: MessageKey, params?: Params): void {
+    this.problems.push({ field, key, ...(params ? { params } : {}) });
+  }
+
+  text(key: ImportColumnKey): string | undefined {
+    const c = this.cells.get(key);
+    if (!c) return undefined;
+    if (c.kind === 'error') {
+      this.problem(key, 'import.issue.cell_error', { value: c.value });
+      return undefined;
+    }
+    const s = cellDisplay(c).trim();
+    const max = TEXT_LIMITS[key];
+    // Characters, not UTF-16 units: counted only when the units could exceed the limit.
+    if (max && s.length > max && [...s].length > max) {
+      this.problem(key, 'validation.too_long_string', { maximum: max });
+      return undefined;
+    }
+    return s || undefined;
+  }
+
+  date(key: ImportColumnKey): string | undefined {
+    const c = this.cells.get(key);
+    if (!c) return undefined;
+    let iso: string | null = null;
+    if (c.kind === 'date') iso = isoDate(c.value);
+    else if (c.kind === 'number') iso = Number.isInteger(c.value) && c.value > 19_000_000 ? parseDateText(String(c.value)) : excelSerialToIso(c.value, this.date1904);
+    else if (c.kind === 'text') iso = parseDateText(c.text);
+    else if (c.kind === 'error') {
+      this.problem(key, 'import.issue.cell_error', { value: c.value });
+      return undefined;
+    }
+    if (!iso) this.problem(key, 'import.issue.date_format', { value: cellDisplay(c) });
+    return iso ?? undefined;
+  }
+
+  choice(key: ChoiceColumn): string | undefined {
+    const s = this.text(key);
+    if (s === undefined) return undefined;
+    const code = parseChoice(key, s);
+    // `choices` names the column: the report lists its words in the reader's language.
+    if (!code) this.problem(key, 'import.issue.value_not_allowed', { value: s, choices: key });
+    return code ?? undefined;
+  }
+}
+
+/**
  * Read one data row: blank rows and the template's example row are skipped; every cell is turned
  * into text or a date, choice words into codes, and the personal fields go through
  * checkResidentFields — the same check as the form and the API. All problems are returned.
@@ -252,79 +317,41 @@ export function readRow(
   const nameCell = cells.get('name');
   if (nameCell?.kind === 'text' && isExampleName(nameCell.text)) return { kind: 'example' };
 
-  const problems: RowProblem[] = [];
+  const row = new RowCells(cells, date1904);
+  const problems = row.problems;
   const out: ParsedRow = {};
-  const problem = (field: ImportColumnKey, key: MessageKey, params?: Params) => problems.push({ field, key, ...(params ? { params } : {}) });
 
-  const text = (key: ImportColumnKey): string | undefined => {
-    const c = cells.get(key);
-    if (!c) return undefined;
-    if (c.kind === 'error') {
-      problem(key, 'import.issue.cell_error', { value: c.value });
-      return undefined;
-    }
-    const s = cellDisplay(c).trim();
-    const max = TEXT_LIMITS[key];
-    if (max && [...s].length > max) {
-      problem(key, 'validation.too_long_string', { maximum: max });
-      return undefined;
-    }
-    return s || undefined;
-  };
-  const date = (key: ImportColumnKey): string | undefined => {
-    const c = cells.get(key);
-    if (!c) return undefined;
-    let iso: string | null = null;
-    if (c.kind === 'date') iso = isoDate(c.value);
-    else if (c.kind === 'number') iso = Number.isInteger(c.value) && c.value > 19_000_000 ? parseDateText(String(c.value)) : excelSerialToIso(c.value, date1904);
-    else if (c.kind === 'text') iso = parseDateText(c.text);
-    else if (c.kind === 'error') {
-      problem(key, 'import.issue.cell_error', { value: c.value });
-      return undefined;
-    }
-    if (!iso) problem(key, 'import.issue.date_format', { value: cellDisplay(c) });
-    return iso ?? undefined;
-  };
-  const choice = (key: ChoiceColumn): string | undefined => {
-    const s = text(key);
-    if (s === undefined) return undefined;
-    const code = parseChoice(key, s);
-    // `choices` names the column: the report lists its words in the reader's language.
-    if (!code) problem(key, 'import.issue.value_not_allowed', { value: s, choices: key });
-    return code ?? undefined;
-  };
-
-  out.name = text('name');
-  if (out.name === undefined && !problems.some((p) => p.field === 'name')) problem('name', 'validation.required');
+  out.name = row.text('name');
+  if (out.name === undefined && !problems.some((p) => p.field === 'name')) row.problem('name', 'validation.required');
 
   const idCell = cells.get('idNumber');
   let idText: string | undefined;
-  if (idCell?.kind === 'number') problem('idNumber', 'import.issue.id_number_as_number');
+  if (idCell?.kind === 'number') row.problem('idNumber', 'import.issue.id_number_as_number');
   else {
-    idText = text('idNumber');
-    if (idText === undefined && !problems.some((p) => p.field === 'idNumber')) problem('idNumber', 'validation.required');
+    idText = row.text('idNumber');
+    if (idText === undefined && !problems.some((p) => p.field === 'idNumber')) row.problem('idNumber', 'validation.required');
     else if (idText?.includes('*')) {
-      problem('idNumber', 'import.issue.masked');
+      row.problem('idNumber', 'import.issue.masked');
       idText = undefined;
     }
   }
-  const gender = choice('gender') as ParsedRow['gender'];
-  const birthDate = date('birthDate');
-  let phone = text('phone');
+  const gender = row.choice('gender') as ParsedRow['gender'];
+  const birthDate = row.date('birthDate');
+  let phone = row.text('phone');
   if (phone?.includes('*')) {
-    problem('phone', 'import.issue.masked');
+    row.problem('phone', 'import.issue.masked');
     phone = undefined;
   }
-  const movedInOn = date('movedInOn');
+  const movedInOn = row.date('movedInOn');
 
-  const checked = checkResidentFields({
-    ...(out.name !== undefined ? { name: out.name } : {}),
-    ...(idText !== undefined ? { idNumber: idText } : {}),
-    ...(gender !== undefined ? { gender } : {}),
-    ...(birthDate !== undefined ? { birthDate } : {}),
-    ...(phone !== undefined ? { phone } : {}),
-    ...(movedInOn !== undefined ? { movedInOn } : {}),
-  }, today);
+  const fields: Parameters<typeof checkResidentFields>[0] = {};
+  if (out.name !== undefined) fields.name = out.name;
+  if (idText !== undefined) fields.idNumber = idText;
+  if (gender !== undefined) fields.gender = gender;
+  if (birthDate !== undefined) fields.birthDate = birthDate;
+  if (phone !== undefined) fields.phone = phone;
+  if (movedInOn !== undefined) fields.movedInOn = movedInOn;
+  const checked = checkResidentFields(fields, today);
   for (const p of checked.problems) problems.push({ ...p, field: p.field as ImportColumnKey });
   if (checked.values.idNumber) out.idNumber = checked.values.idNumber;
   if (checked.values.gender) out.gender = checked.values.gender;
@@ -332,17 +359,17 @@ export function readRow(
   if (checked.values.phone) out.phone = checked.values.phone;
   if (movedInOn !== undefined) out.movedInOn = movedInOn;
 
-  const ethnicity = text('ethnicity');
+  const ethnicity = row.text('ethnicity');
   if (ethnicity !== undefined) out.ethnicity = ethnicity;
   for (const key of ['politicalStatus', 'relation', 'residenceType'] as const) {
-    const code = choice(key);
+    const code = row.choice(key);
     if (code !== undefined) out[key] = code;
   }
   for (const key of ['building', 'entrance', 'room'] as const) {
-    const v = text(key);
+    const v = row.text(key);
     if (v !== undefined) out[key] = v;
   }
-  const tags = text('tags');
+  const tags = row.text('tags');
   if (tags !== undefined) {
     const names = splitTags(tags);
     if (names.length) out.tags = names;
@@ -636,12 +663,10 @@ export interface SheetRow {
   date1904: boolean;
 }
 
-/** What sheetRows needs of exceljs 4.4.0's WorkbookReader beyond its typed surface. */
+/** What sheetRows needs of exceljs 4.4.0's WorkbookReader beyond its typed surface: its shared-strings reader. */
 interface ReaderInternals {
   sharedStrings?: unknown[];
-  properties?: { model?: { date1904?: boolean } };
   _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-  _parseWorksheet(iterator: Readable, sheetNo: string): Generator<{ eventType: string; value: AsyncIterable<ExcelJS.Row> }>;
 }
 
 /**
@@ -649,15 +674,16 @@ interface ReaderInternals {
  * it), one at a time, memory flat whatever the file's length (only the shared strings are cached,
  * bounded by outlineWorkbook).
  *
- * The XML is parsed by exceljs's streaming WorkbookReader (its shared-strings and worksheet
- * readers); the zip parts are handed to it from the central directory rather than through its own
- * zip walk: that walk (unzipper's Parse) ends when the input ends, which can be before the last parts
- * are parsed — seen here dropping xl/workbook.xml, and Excel stores sharedStrings.xml near the end,
- * whose loss would silently empty every text cell.
+ * The shared strings are read by exceljs's streaming reader (rich text and all); the sheet itself by
+ * readSheetXml below — exceljs's worksheet reader builds a full cell model (styles, addresses) for
+ * every cell through a general XML parser, most of the time of a large import's check. The zip parts
+ * are taken from the central directory rather than through exceljs's own zip walk: that walk
+ * (unzipper's Parse) ends when the input ends, which can be before the last parts are parsed — seen
+ * here dropping xl/workbook.xml, and Excel stores sharedStrings.xml near the end, whose loss would
+ * silently empty every text cell.
  */
 export async function* sheetRows(file: string, sheetPath: string): AsyncGenerator<SheetRow> {
-  const sheetNo = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(sheetPath)?.[1];
-  if (!sheetNo) throw new WorkbookProblem('import.failed.unreadable');
+  if (!/^xl\/worksheets\/sheet\d+\.xml$/.test(sheetPath)) throw new WorkbookProblem('import.failed.unreadable');
   const fh = await fsp.open(file, 'r');
   try {
     const { size } = await fh.stat();
@@ -666,25 +692,143 @@ export async function* sheetRows(file: string, sheetPath: string): AsyncGenerato
     const workbook = entries.get('xl/workbook.xml');
     if (!sheet || !workbook) throw new WorkbookProblem('import.failed.unreadable');
     const date1904 = /<(?:\w+:)?workbookPr\b[^>]*\sdate1904\s*=\s*["'](?:1|true)["']/.test(await entryText(file, fh, workbook));
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-      worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore',
-    });
-    const internals = reader as unknown as ReaderInternals;
-    internals.properties = { model: { date1904 } };
-    const shared = entries.get('xl/sharedStrings.xml');
-    if (shared) {
-      for await (const _ of internals._parseSharedStrings(await entryStream(file, fh, shared))) { /* cached on the reader */ }
+    let shared: unknown[] = [];
+    const sharedEntry = entries.get('xl/sharedStrings.xml');
+    if (sharedEntry) {
+      const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+        worksheets: 'ignore', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore',
+      });
+      const internals = reader as unknown as ReaderInternals;
+      for await (const _ of internals._parseSharedStrings(await entryStream(file, fh, sharedEntry))) { /* cached on the reader */ }
+      shared = internals.sharedStrings ?? [];
     }
-    internals.sharedStrings ??= [];
     const stream = await entryStream(file, fh, sheet);
     try {
-      const [event] = [...internals._parseWorksheet(stream, sheetNo)];
-      if (!event) throw new WorkbookProblem('import.failed.unreadable');
-      for await (const row of event.value) yield { number: row.number, values: row.values as unknown[], date1904 };
+      for await (const row of readSheetXml(stream as AsyncIterable<Buffer>, shared)) yield { number: row.number, values: row.values, date1904 };
     } finally {
       stream.destroy();
     }
   } finally {
     await fh.close();
+  }
+}
+
+/** A row element no longer than this (a full row of 16 384 long cells is far less): else the sheet is unreadable. */
+const MAX_ROW_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The <row> elements of a worksheet's XML as it streams by: each row's number and its cell values by
+ * column number (1 = A), as exceljs gives them with styles ignored — shared and inline strings as
+ * text (shared ones as the shared-strings reader left them, rich text included), numbers (dates too:
+ * serial days) as numbers, booleans, errors as { error }, formulas as { formula, result }. Missing
+ * row and cell references count on from the previous one, as Excel reads them.
+ */
+export async function* readSheetXml(chunks: AsyncIterable<Buffer>, shared: readonly unknown[]): AsyncGenerator<{ number: number; values: unknown[] }> {
+  const decoder = new StringDecoder('utf8');
+  const rowStart = /<(?:[A-Za-z_][\w.-]*:)?row\b/g;
+  let buf = '';
+  let last = 0;
+  const rows = function* (final: boolean) {
+    let at = 0;
+    for (;;) {
+      rowStart.lastIndex = at;
+      const m = rowStart.exec(buf);
+      if (!m) {
+        // Keep a tail that may hold the start of a tag cut by the chunk.
+        at = Math.max(at, buf.length - 64);
+        break;
+      }
+      const tagEnd = buf.indexOf('>', m.index);
+      if (tagEnd < 0) { at = m.index; break; }
+      const openTag = buf.slice(m.index, tagEnd + 1);
+      let end: number;
+      let inner: string;
+      if (openTag.endsWith('/>')) {
+        end = tagEnd + 1;
+        inner = '';
+      } else {
+        const close = `</${m[0].slice(1)}>`;
+        const closeAt = buf.indexOf(close, tagEnd);
+        if (closeAt < 0) { at = m.index; break; }
+        end = closeAt + close.length;
+        inner = buf.slice(tagEnd + 1, closeAt);
+      }
+      const r = /\sr\s*=\s*["'](\d+)["']/.exec(openTag);
+      last = r ? Number(r[1]) : last + 1;
+      yield { number: last, values: rowValues(inner, shared) };
+      at = end;
+    }
+    if (final) at = buf.length;
+    buf = buf.slice(at);
+  };
+  for await (const chunk of chunks) {
+    buf += decoder.write(chunk);
+    yield* rows(false);
+    if (buf.length > MAX_ROW_CHARS) throw new WorkbookProblem('import.failed.unreadable');
+  }
+  buf += decoder.end();
+  yield* rows(true);
+}
+
+const CELL = /<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?c>)/g;
+const CELL_REF = /\sr\s*=\s*["']([A-Za-z]{1,3})\d*["']/;
+const CELL_TYPE = /\st\s*=\s*["'](\w+)["']/;
+const V = /<(?:[A-Za-z_][\w.-]*:)?v\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?v>)/;
+const F = /<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?f>)/;
+const IS = /<(?:[A-Za-z_][\w.-]*:)?is\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?is>)/;
+const PHONETIC = /<(?:[A-Za-z_][\w.-]*:)?rPh\b[\s\S]*?<\/(?:[A-Za-z_][\w.-]*:)?rPh>/g;
+const T = /<(?:[A-Za-z_][\w.-]*:)?t\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?t>)/g;
+
+function columnNumber(letters: string): number {
+  let n = 0;
+  for (let i = 0; i < letters.length; i++) n = n * 26 + ((letters.charCodeAt(i) | 0x20) - 96);
+  return n;
+}
+
+/** The cells of one row's XML, by column number. */
+function rowValues(xml: string, shared: readonly unknown[]): unknown[] {
+  const values: unknown[] = [];
+  let col = 0;
+  CELL.lastIndex = 0;
+  for (let m = CELL.exec(xml); m; m = CELL.exec(xml)) {
+    const attrs = m[1]!;
+    const ref = CELL_REF.exec(attrs);
+    col = ref ? columnNumber(ref[1]!) : col + 1;
+    const body = m[2];
+    if (!body) continue;
+    const value = cellValue(CELL_TYPE.exec(attrs)?.[1], body, shared);
+    if (value !== undefined) values[col] = value;
+  }
+  return values;
+}
+
+function cellValue(type: string | undefined, body: string, shared: readonly unknown[]): unknown {
+  if (type === 'inlineStr') {
+    const is = IS.exec(body);
+    // The text of its runs (<t>), without the phonetic guide (<rPh>).
+    if (is) return xmlDecode([...(is[1] ?? '').replace(PHONETIC, '').matchAll(T)].map((t) => t[1] ?? '').join(''));
+  }
+  const v = V.exec(body)?.[1];
+  const f = F.exec(body);
+  if (f) {
+    const formula = xmlDecode(f[1] ?? '');
+    if (v === undefined) return { formula };
+    return { formula, result: type === 'str' ? xmlDecode(v) : parseFloat(v) };
+  }
+  if (v === undefined || v === '') return undefined;
+  switch (type) {
+    case 's': return shared[parseInt(v, 10)] ?? undefined;
+    case 'inlineStr':
+    case 'str': return xmlDecode(v);
+    case 'e': return { error: xmlDecode(v) };
+    case 'b': return parseInt(v, 10) !== 0;
+    case 'd': {
+      const d = new Date(xmlDecode(v));
+      return Number.isNaN(d.getTime()) ? xmlDecode(v) : d;
+    }
+    default: {
+      const n = parseFloat(v);
+      return Number.isNaN(n) ? undefined : n;
+    }
   }
 }
