@@ -59,7 +59,10 @@ export async function importBench(env: BenchEnv): Promise<BenchResult> {
   const { communityId, communityPath, username } = await prepareCommunity(env);
   const file = path.join(env.tmp, `residents-${rows}.xlsx`);
   env.progress(`import: writing a ${rows}-row workbook`);
-  await writeResidentWorkbook(file, rows, BUILDINGS, { region: '110101' });
+  // New people every run: a district measured again (--district) already holds the last run's.
+  // Each run's ID numbers take the next four sequence numbers (25 000 people each) after those.
+  const runs = Number((await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM import_job')).rows[0]!.n);
+  await writeResidentWorkbook(file, rows, BUILDINGS, { region: '110101', serialBase: 100 + Math.ceil(rows / 25_000) * (runs % 100) });
   const fileSize = fs.statSync(file).size;
   const cookie = await signIn(env.http, username, PASSWORD);
 
