@@ -62,7 +62,8 @@ export async function importBench(env: BenchEnv): Promise<BenchResult> {
   // New people every run: a district measured again (--district) already holds the last run's.
   // Each run's ID numbers take the next four sequence numbers (25 000 people each) after those.
   const runs = Number((await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM import_job')).rows[0]!.n);
-  await writeResidentWorkbook(file, rows, BUILDINGS, { region: '110101', serialBase: 100 + Math.ceil(rows / 25_000) * (runs % 100) });
+  const serialBase = 100 + Math.ceil(rows / 25_000) * (runs % 100);
+  await writeResidentWorkbook(file, rows, BUILDINGS, { region: '110101', serialBase });
   const fileSize = fs.statSync(file).size;
   const cookie = await signIn(env.http, username, PASSWORD);
 
@@ -111,7 +112,7 @@ export async function importBench(env: BenchEnv): Promise<BenchResult> {
   const encAt = cols.indexOf('id_number_enc');
   const hashAt = cols.indexOf('id_number_hash');
   const lines = (res.rows as (string | null)[][]).map((row, i) => {
-    const idNumber = residentRow(i, BUILDINGS, { region: '110102' }).idNumber;
+    const idNumber = residentRow(i, BUILDINGS, { region: '110102', serialBase }).idNumber;
     const values = [...row];
     values[encAt] = env.cipher.encrypt(idNumber);
     values[hashAt] = env.cipher.blindIndex(idNumber);

@@ -178,6 +178,11 @@ function jsonArray(items: (string | null)[]): string {
   return `[${items.map((j) => j ?? 'null').join(',')}]`;
 }
 
+/** Fresh planner statistics for the staging table (after a large job was staged). */
+export async function analyzeStaging(db: Executor): Promise<void> {
+  await sql`ANALYZE import_row`.execute(db);
+}
+
 export interface StagedRow { row_number: number; data: unknown }
 
 /**
