@@ -1,6 +1,7 @@
 import { demoCareTags } from '../../src/server/demo/care-tags.js';
 import { spreadPoints } from '../../src/server/demo/geometry.js';
-import { PeopleFactory, type PlannedResident, type Usage } from '../../src/server/demo/people.js';
+import { PeopleFactory, type PlannedResident } from '../../src/server/demo/people.js';
+import { buildingShape, usageOf, type Profile } from '../../src/server/demo/plan.js';
 import type { PlannedHousehold } from '../../src/server/demo/plan.js';
 import type { Random } from '../../src/server/demo/random.js';
 import { nameKeys } from '../../src/server/modules/registry/pinyin.js';
@@ -28,25 +29,6 @@ export const REGISTRY_COLUMNS = {
 } as const;
 
 export type RegistryTables = { [K in keyof typeof REGISTRY_COLUMNS]: CopyTable };
-
-type Profile = 'modern' | 'old' | 'mixed';
-
-/** Floors, entrances and flats per floor and entrance, as the estate's age suggests (as the demo plan). */
-function buildingShape(rnd: Random, profile: Profile): { floors: number; entrances: number; rooms: number } {
-  switch (profile) {
-    case 'old':
-      return { floors: rnd.weighted([[6, 7], [7, 3]]), entrances: rnd.weighted([[1, 6], [2, 3], [3, 1]]), rooms: rnd.weighted([[2, 8], [3, 2]]) };
-    case 'modern':
-      return { floors: rnd.weighted([[6, 2], [7, 2], [11, 4], [18, 1]]), entrances: rnd.weighted([[1, 9], [2, 1]]), rooms: rnd.weighted([[2, 7], [3, 2], [4, 1]]) };
-    case 'mixed':
-      return { floors: rnd.weighted([[6, 4], [7, 3], [9, 2], [11, 1], [16, 1]]), entrances: rnd.weighted([[1, 7], [2, 3]]), rooms: rnd.weighted([[2, 7], [3, 2], [4, 1]]) };
-  }
-}
-
-function usageOf(rnd: Random, profile: Profile): Usage {
-  const rented = profile === 'old' ? 20 : profile === 'mixed' ? 15 : 12;
-  return rnd.weighted([['owner_occupied', 86 - rented], ['rented', rented], ['vacant', 7]]);
-}
 
 /** The registry's relation codes for the planned relations (as the demo seed). */
 const RELATION_CODES = { 户主: 'head', 配偶: 'spouse', 子女: 'child', 父母: 'parent', 其他: 'other' } as const;

@@ -3,7 +3,7 @@ import type { Page, Request } from 'playwright-core';
 import { beijingDate } from '../../src/shared/dates.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 import type { ChecklistView, OfflinePack } from '../../src/web/api/fieldwork.js';
-import { type Browser, PHONE_VIEWPORT, openDemo, screenshots, signInAs } from './helpers/browser.js';
+import { type Browser, PHONE_VIEWPORT, openDemo, screenshots, signInAs, apiGet } from './helpers/browser.js';
 import { DEMO_PASSWORD, signalRelay, type RunningServer } from './helpers/server.js';
 import { pointWellInside, type Geometry } from './helpers/geo.js';
 
@@ -59,14 +59,8 @@ describe('a grid worker’s morning offline', () => {
     await server?.stop();
   });
 
-  /** A request through the signed-in browser (its session cookie). */
-  async function api<T>(p: string): Promise<T> {
-    return page.evaluate(async (url) => {
-      const res = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-      return res.json();
-    }, p) as Promise<T>;
-  }
+  /** A GET through the signed-in browser (its session cookie). */
+  const api = <T>(p: string) => apiGet<T>(page, p);
 
   /** The keys of one store of the app's device database (IndexedDB `linli`), never creating it. */
   async function storeKeys(store: 'data' | 'outbox'): Promise<string[]> {

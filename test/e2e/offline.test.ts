@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet } from './helpers/browser.js';
 import { DEMO_PASSWORD, signalRelay, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 import { pointWellInside, type Geometry } from './helpers/geo.js';
@@ -53,14 +53,8 @@ describe('the phone app offline', () => {
     await server?.stop();
   });
 
-  /** A request through the signed-in browser (its session cookie). */
-  async function api<T>(p: string): Promise<T> {
-    return page.evaluate(async (url) => {
-      const res = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-      return res.json();
-    }, p) as Promise<T>;
-  }
+  /** A GET through the signed-in browser (its session cookie). */
+  const api = <T>(p: string) => apiGet<T>(page, p);
 
   /** The cases of mine with this description, as the server has them. */
   async function reported(description: string) {

@@ -12,7 +12,8 @@ import { Random } from './random.js';
 
 export const DEMO_RANDOM_SEED = 20201222;
 
-type Profile = 'modern' | 'old' | 'mixed';
+/** How old an estate is, which sets its buildings' shape and how many flats are let (also the generated district's). */
+export type Profile = 'modern' | 'old' | 'mixed';
 
 export interface DetailedCommunitySpec {
   code: string;
@@ -75,7 +76,7 @@ export interface PlannedCommunity {
 }
 
 /** Floors, entrances and flats per floor and entrance of a building, as the estate's age suggests. */
-function buildingShape(rnd: Random, profile: Profile): { floors: number; entrances: number; rooms: number } {
+export function buildingShape(rnd: Random, profile: Profile): { floors: number; entrances: number; rooms: number } {
   switch (profile) {
     case 'old': // a 1980s–90s estate without property management: walk-ups
       return { floors: rnd.weighted([[6, 7], [7, 3]]), entrances: rnd.weighted([[1, 6], [2, 3], [3, 1]]), rooms: rnd.weighted([[2, 8], [3, 2]]) };
@@ -86,7 +87,7 @@ function buildingShape(rnd: Random, profile: Profile): { floors: number; entranc
   }
 }
 
-function usageOf(rnd: Random, profile: Profile): Usage {
+export function usageOf(rnd: Random, profile: Profile): Usage {
   const rented = profile === 'old' ? 20 : profile === 'mixed' ? 15 : 12;
   return rnd.weighted([['owner_occupied', 86 - rented], ['rented', rented], ['vacant', 7]]);
 }
