@@ -38,8 +38,8 @@ export default function MobileCasesPage() {
         </Tabs>
       )}
       {cases.isPending && <div style={{ padding: 24, textAlign: 'center' }}><DotLoading /></div>}
-      {cases.isError && <ErrorBlock status="default" title={cases.error.message} description="" />}
-      {cases.data && cases.data.items.length === 0 && <ErrorBlock status="empty" title={t('ui.cases.m.none')} description="" />}
+      {cases.isError && <ErrorBlock status="default" title={cases.error.message} description="" data-testid="m-case-error" />}
+      {cases.data && cases.data.items.length === 0 && <ErrorBlock status="empty" title={t('ui.cases.m.none')} description="" data-testid="m-case-none" />}
       {cases.data && cases.data.items.length > 0 && (
         <List data-testid="m-case-list">
           {cases.data.items.map((c) => (
