@@ -38,6 +38,11 @@ export class Actor {
     readonly locale: Locale,
     readonly bindings: RoleBindingView[],
     private readonly registry: PermissionRegistry,
+    /**
+     * The version of the reference data (units, categories; core/reference.ts) when the request began,
+     * read with the caller: copies in memory at least this new may answer for the tables.
+     */
+    readonly referenceVersion: string | null = null,
   ) {}
 
   get roles(): Role[] {

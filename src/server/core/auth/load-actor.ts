@@ -39,7 +39,8 @@ export async function loadActor(db: Executor, registry: PermissionRegistry, user
  * the idle timeout), and its caller — in one round trip: every API request asks, and three queries
  * (session, account, bindings) were a large share of a short request's time. A dead session is
  * deleted; last_seen_at is refreshed at most once a minute, so a busy user does not write on every
- * request; a session waiting for its second factor has no actor, nor has a disabled account.
+ * request; a session waiting for its second factor has no actor, nor has a disabled account. The
+ * same query reads the version of the reference data (core/reference.ts) the request may rely on.
  */
 export async function loadCaller(db: Executor, ctx: AppContext, token: string): Promise<{ session: LiveSession; actor: Actor | null } | null> {
   const id = hashToken(token);
@@ -47,12 +48,14 @@ export async function loadCaller(db: Executor, ctx: AppContext, token: string): 
     user_id: string; last_seen_at: Date; expires_at: Date; mfa_pending: boolean;
     username: string; display_name: string; unit_path: string; locale: string; is_active: boolean;
     bindings: { id: string; role: string; unit_id: string; path: string; name: string; level: string }[];
+    reference_version: string;
   }>`
     SELECT s.user_id::text AS user_id, s.last_seen_at, s.expires_at, s.mfa_pending,
       u.username, u.display_name, u.unit_path::text AS unit_path, u.locale, u.is_active,
       (SELECT coalesce(json_agg(json_build_object('id', b.id::text, 'role', b.role, 'unit_id', b.unit_id::text,
           'path', un.path::text, 'name', un.name, 'level', un.level) ORDER BY b.id), '[]'::json)
-        FROM role_binding b JOIN unit un ON un.id = b.unit_id WHERE b.user_id = s.user_id) AS bindings
+        FROM role_binding b JOIN unit un ON un.id = b.unit_id WHERE b.user_id = s.user_id) AS bindings,
+      (SELECT version::text FROM reference_version) AS reference_version
     FROM session s JOIN app_user u ON u.id = s.user_id
     WHERE s.id = ${id}`.execute(db)).rows[0];
   if (!row) return null;
@@ -69,5 +72,5 @@ export async function loadCaller(db: Executor, ctx: AppContext, token: string): 
   if (row.mfa_pending || !row.is_active) return { session, actor: null };
   const bindings: RoleBindingView[] = row.bindings.flatMap((b) =>
     isRole(b.role) ? [{ id: b.id, role: b.role, unitId: b.unit_id, unitPath: b.path, unitName: b.name, unitLevel: b.level }] : []);
-  return { session, actor: new Actor(row.user_id, row.username, row.display_name, row.unit_path, row.locale as Locale, bindings, ctx.permissions) };
+  return { session, actor: new Actor(row.user_id, row.username, row.display_name, row.unit_path, row.locale as Locale, bindings, ctx.permissions, row.reference_version) };
 }

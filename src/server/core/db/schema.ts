@@ -267,7 +267,14 @@ export interface NotificationDeliveryTable {
   error: string | null;
 }
 
+/** One row: the version of the reference data (units, categories) that processes cache (migration 0020). */
+export interface ReferenceVersionTable {
+  id: ColumnType<boolean, never, never>;
+  version: string;
+}
+
 export interface Database {
+  reference_version: ReferenceVersionTable;
   unit: UnitTable;
   app_user: AppUserTable;
   mfa_recovery_code: MfaRecoveryCodeTable;

@@ -25,7 +25,7 @@ export function findAttachment(db: Executor, id: string): Promise<AttachmentRow 
 
 /** Of these ids, the unattached uploads of this account, locked for the linking transaction. */
 export function lockUnattachedOf(db: Executor, uploaderId: string, ids: string[]) {
-  return db.selectFrom('attachment').select(['id', 'case_id']).where('id', 'in', ids)
+  return db.selectFrom('attachment').select(['id', 'case_id', 'content_type', 'width', 'height', 'created_at']).where('id', 'in', ids)
     .where('uploader_id', '=', uploaderId).where(unattached).forUpdate().execute();
 }
 

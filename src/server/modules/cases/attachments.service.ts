@@ -105,14 +105,19 @@ export async function uploadAttachment(
  */
 export async function linkAttachments(
   trx: Trx, actor: Actor, ids: readonly string[] | undefined, target: A.LinkTarget,
-): Promise<string[]> {
+): Promise<LinkedAttachment[]> {
   if (!ids?.length) return [];
   if (new Set(ids).size !== ids.length) throw invalid('attachmentIds', 'attachment.repeated');
   const usable = await A.lockUnattachedOf(trx, actor.userId, [...ids]);
   if (usable.length !== ids.length) throw invalid('attachmentIds', 'attachment.not_usable');
   await A.linkTo(trx, [...ids], target);
-  return [...ids];
+  const eventId = 'eventId' in target ? target.eventId ?? null : null;
+  return usable.map((a) => ({ id: a.id, event_id: eventId, content_type: a.content_type, width: a.width, height: a.height, created_at: a.created_at }))
+    .sort((a, b) => Number(a.id) - Number(b.id));
 }
+
+/** A photo just linked, as attachmentsOfCase reads it back. */
+export type LinkedAttachment = Awaited<ReturnType<typeof A.attachmentsOfCase>>[number];
 
 /** The photos of patrols or diary entries, as they leave the server, by owner id (oldest first). */
 export async function photosOf(db: Executor, kind: A.OwnerKind, ids: readonly string[]): Promise<Map<string, AttachmentView[]>> {

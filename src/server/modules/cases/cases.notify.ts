@@ -5,7 +5,7 @@
 import type { AppContext } from '../../core/context.js';
 import type { Executor } from '../../core/db/index.js';
 import type { MessageKey, Params } from '../../../shared/i18n/index.js';
-import { notify } from '../notifications/notifications.service.js';
+import { notify, type PendingNotification, type RecipientQuery } from '../notifications/notifications.service.js';
 import type { CaseState } from './case.machine.js';
 import * as R from './cases.recipients.js';
 
@@ -28,12 +28,13 @@ export interface StepFacts {
   detail: Record<string, unknown>;
 }
 
-type Message = { users: string[]; kind: string; key: MessageKey; params?: Params };
+/** Who is told: account ids, or (the dispatchers) a statement notify runs with the insert. */
+type Message = { users: string[] | RecipientQuery; kind: string; key: MessageKey; params?: Params };
 
 async function messagesFor(db: Executor, ctx: AppContext, s: StepFacts): Promise<Message[]> {
   const handlers = () => R.currentHandlers(db, ctx, s.caseId, s.handlingPath);
-  const dispatchers = () => R.dispatchers(db, ctx, s.handlingPath);
-  const m = (users: string[], kind: string, key: MessageKey, params?: Params): Message => ({ users, kind, key, params });
+  const dispatchers = async (): Promise<string[] | RecipientQuery> => R.dispatchersQuery(db, ctx, s.handlingPath) ?? [];
+  const m = (users: string[] | RecipientQuery, kind: string, key: MessageKey, params?: Params): Message => ({ users, kind, key, params });
   switch (s.action) {
     case 'report':
       return [m(await dispatchers(), 'case.reported', 'notification.case.reported')];
@@ -82,11 +83,12 @@ async function messagesFor(db: Executor, ctx: AppContext, s: StepFacts): Promise
 }
 
 /** Tell everyone a step concerns (except who took it). Returns the notification ids to deliver after commit. */
-export async function notifyStep(trx: Executor, ctx: AppContext, s: StepFacts): Promise<string[]> {
-  const ids: string[] = [];
+export async function notifyStep(trx: Executor, ctx: AppContext, s: StepFacts): Promise<PendingNotification[]> {
+  const pending: PendingNotification[] = [];
   for (const msg of await messagesFor(trx, ctx, s)) {
-    const users = msg.users.filter((u) => u !== s.actorId);
-    ids.push(...await notify(trx, ctx, { userIds: users, caseId: s.caseId, kind: msg.kind, key: msg.key, params: { number: s.number, ...msg.params } }));
+    pending.push(...await notify(trx, ctx, {
+      userIds: msg.users, exceptUserId: s.actorId, caseId: s.caseId, kind: msg.kind, key: msg.key, params: { number: s.number, ...msg.params },
+    }));
   }
-  return ids;
+  return pending;
 }

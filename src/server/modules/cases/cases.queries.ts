@@ -1,6 +1,9 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Executor, CaseTimeLimit, HandlingLevel, UnitLevel } from '../../core/db/index.js';
+import type { Selectable } from 'kysely';
+import type { Executor, CaseEventTable, CaseTimeLimit, HandlingLevel, UnitLevel } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
+import type { AppContext } from '../../core/context.js';
+import { referenceOf } from '../../core/reference.js';
 import { inScope, inSubtree, reachesLevel } from '../../core/access/scope.js';
 import type { CaseList, CaseListQuery } from '../../../shared/cases.schemas.js';
 import { OPEN_STATES } from './case.machine.js';
@@ -24,6 +27,12 @@ export interface CategoryRow {
 
 export function findActiveCategory(db: Executor, code: string): Promise<CategoryRow | undefined> {
   return db.selectFrom('case_category').selectAll().where('code', '=', code).where('is_active', '=', true).executeTakeFirst();
+}
+
+/** The active categories by code, from the process's copy at least as new as `version` (core/reference.ts). */
+export function activeCategories(ctx: Pick<AppContext, 'db'>, version: string | null): Promise<Map<string, CategoryRow>> {
+  return referenceOf(ctx).get('cases.active_categories', version, async (db) =>
+    new Map((await db.selectFrom('case_category').selectAll().where('is_active', '=', true).execute()).map((c) => [c.code, c])));
 }
 
 export function categoryById(db: Executor, id: string): Promise<CategoryRow> {
@@ -202,6 +211,9 @@ export function pendingExtension(db: Executor, caseId: string) {
 }
 
 /** The timeline, work orders and extension requests of a case, for its page. */
+/** A step of a case's timeline, as stored. */
+export type EventRow = Selectable<CaseEventTable>;
+
 export async function caseDetails(db: Executor, caseId: string) {
   const [timeline, orders, extensions] = await Promise.all([
     db.selectFrom('case_event').selectAll().where('case_id', '=', caseId).orderBy('occurred_at').orderBy('id').execute(),

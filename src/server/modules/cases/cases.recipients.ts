@@ -21,9 +21,18 @@ function rolesWith(ctx: AppContext, permission: Permission): string[] {
  * community's staff — not every account up to the district, whose scope also reaches the place.
  */
 export async function nearestHolders(db: Executor, ctx: AppContext, permission: Permission, path: string, opts: { above?: boolean } = {}): Promise<string[]> {
+  const q = holdersQuery(db, ctx, permission, path, opts);
+  return q ? (await q.execute()).map((r) => r.user_id) : [];
+}
+
+/**
+ * nearestHolders as a statement not yet run (null when no role holds the permission): notify resolves
+ * it in the statement that writes the notifications.
+ */
+export function holdersQuery(db: Executor, ctx: AppContext, permission: Permission, path: string, opts: { above?: boolean } = {}) {
   const roles = rolesWith(ctx, permission);
-  if (!roles.length) return [];
-  const rows = await db.with('h', (qb) => qb.selectFrom('role_binding as rb')
+  if (!roles.length) return null;
+  return db.with('h', (qb) => qb.selectFrom('role_binding as rb')
     .innerJoin('unit as u', 'u.id', 'rb.unit_id')
     .innerJoin('app_user as a', 'a.id', 'rb.user_id')
     .select(['rb.user_id', sql<number>`nlevel(u.path)`.as('depth')])
@@ -32,9 +41,7 @@ export async function nearestHolders(db: Executor, ctx: AppContext, permission: 
     .where(sql<SqlBool>`u.path @> ${path}::ltree`)
     .$if(opts.above === true, (q) => q.where(sql<SqlBool>`u.path <> ${path}::ltree`)))
     .selectFrom('h').select('h.user_id').distinct()
-    .where(sql<SqlBool>`h.depth = (select max(depth) from h)`)
-    .execute();
-  return rows.map((r) => r.user_id);
+    .where(sql<SqlBool>`h.depth = (select max(depth) from h)`);
 }
 
 /** The active members of departments who hold case.department_handle. */
@@ -61,6 +68,10 @@ export async function orderHandlers(db: Executor, ctx: AppContext, orders: Pick<
 }
 
 /** The dispatcher staff of the handling unit (case.dispatch at it, or at the nearest unit above). */
+export function dispatchersQuery(db: Executor, ctx: AppContext, handlingPath: string) {
+  return holdersQuery(db, ctx, P.dispatch, handlingPath);
+}
+
 export function dispatchers(db: Executor, ctx: AppContext, handlingPath: string): Promise<string[]> {
   return nearestHolders(db, ctx, P.dispatch, handlingPath);
 }

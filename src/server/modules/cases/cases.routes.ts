@@ -42,6 +42,17 @@ export function presentSummary(row: Q.CaseRow, locale: Locale, now: Date): S.Cas
   };
 }
 
+/** What a case's detail is made of. */
+interface DetailParts {
+  row: Q.CaseRow;
+  departmentIds: string[];
+  timeline: Q.EventRow[];
+  orders: Awaited<ReturnType<typeof Q.caseDetails>>['orders'];
+  extensions: Awaited<ReturnType<typeof Q.caseDetails>>['extensions'];
+  photos: Awaited<ReturnType<typeof attachmentsOfCase>>;
+  merged: Awaited<ReturnType<typeof Q.caseNumberOf>>;
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function casesRoutes(api: Api, ctx: AppContext): void {
@@ -56,8 +67,14 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
       row.merged_into ? Q.caseNumberOf(ctx.db, row.merged_into) : Promise.resolve(undefined),
       attachmentsOfCase(ctx.db, row.id),
     ]);
+    return present(actor, locale, { row, departmentIds, ...more, photos, merged });
+  };
+
+  /** A case's detail from its parts, read (GET) or just written (a report). */
+  const present = (actor: Actor, locale: Locale, parts: DetailParts): S.CaseDetail => {
+    const { row, departmentIds, orders, extensions, timeline, photos, merged } = parts;
     // What the caller may do, from the orders and extension requests just read (no second read of them).
-    const actions = availableFor(actor, departmentIds, row, more.orders, more.extensions.some((x) => x.state === 'pending'));
+    const actions = availableFor(actor, departmentIds, row, orders, extensions.some((x) => x.state === 'pending'));
     const photosOf = (eventId: string) => photos.filter((p) => p.event_id === eventId).map((p) => p.id);
     return {
       ...presentSummary(row, locale, ctx.clock.now()),
@@ -74,11 +91,11 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
       mergedInto: merged ?? null,
       hotlineDeadline: iso(row.hotline_deadline),
       closedAt: iso(row.closed_at),
-      timeline: more.timeline.map((e) => ({
+      timeline: timeline.map((e) => ({
         id: e.id, occurredAt: e.occurred_at.toISOString(), actor: e.actor_name, action: e.action,
         fromState: e.from_state, toState: e.to_state, note: e.note, detail: e.detail, attachmentIds: photosOf(e.id),
       })),
-      workOrders: more.orders.map((o) => ({
+      workOrders: orders.map((o) => ({
         id: o.id,
         assignee: o.assignee_kind === 'unit'
           ? { kind: 'unit' as const, unit: { id: o.unit_id!, name: o.unit_name!, level: o.unit_level!, code: o.unit_code! } }
@@ -92,7 +109,7 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
         finishedAt: iso(o.finished_at),
         note: o.note,
       })),
-      extensionRequests: more.extensions.map((x) => ({
+      extensionRequests: extensions.map((x) => ({
         id: x.id, amount: Number(x.amount), unit: x.limit_unit, reason: x.reason, state: x.state,
         requestedAt: x.requested_at.toISOString(), decidedAt: iso(x.decided_at), decisionNote: x.decision_note,
       })),
@@ -130,8 +147,12 @@ export function casesRoutes(api: Api, ctx: AppContext): void {
     const header = req.headers['idempotency-key'];
     const key = Array.isArray(header) ? header[0] : header;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw invalid('Idempotency-Key', 'case.idempotency_key_format');
-    const { id } = await reportCase(ctx, actor, auditContext(req), req.body, key ?? null);
-    return reply.status(201).send(await detail(actor, req.locale, id));
+    const { id, written } = await reportCase(ctx, actor, auditContext(req), req.body, key ?? null);
+    // A new case is answered from what was just written (the reporter always sees their own case; it has
+    // no work orders or extension requests yet); a replayed one is read back.
+    return reply.status(201).send(written
+      ? present(actor, req.locale, { ...written, departmentIds: [], orders: [], extensions: [], merged: undefined })
+      : await detail(actor, req.locale, id));
   });
 
   api.get('/cases', {

@@ -11,15 +11,15 @@ import { beijingDate } from '../../../shared/dates.js';
 import { phoneDigits } from '../../../shared/registry/organisations.schemas.js';
 import type { ActionBody, AnyActionBody, ApiCaseAction, ReportCaseInput } from '../../../shared/cases.schemas.js';
 import type { MessageKey } from '../../../shared/i18n/index.js';
-import { locatePoint } from '../hierarchy/hierarchy.service.js';
+import { atlasOf, type Atlas } from '../hierarchy/hierarchy.atlas.js';
 import { levelAbove, type CaseAction, type CaseFacts, type CaseState, type Capacity, type Level } from './case.machine.js';
 import { deadlineFor, stageStatus } from './calendar.js';
 import { calendar, decideFor, actionsFor, stageClock, stageOf, warnAt, type OrderOfCaller } from './cases.rules.js';
 import { notifyStep } from './cases.notify.js';
-import { deliverQuietly } from '../notifications/notifications.service.js';
+import { deliverQuietly, type PendingNotification } from '../notifications/notifications.service.js';
 import { P, RATED_SOURCES, RESIDENT_SOURCES } from './cases.policy.js';
 import * as Q from './cases.queries.js';
-import { linkAttachments } from './attachments.service.js';
+import { linkAttachments, type LinkedAttachment } from './attachments.service.js';
 import { patrolOfReport } from '../fieldwork/patrol-link.js';
 
 const OPEN_ORDER = new Set(['dispatched', 'claimed']);
@@ -99,8 +99,8 @@ export function numberPrefix(districtName: string | null): string {
  * number in its own short transaction first (a report that then fails leaves a gap, as a sequence
  * would), while a batch (12345 import) takes its numbers inside its one transaction.
  */
-async function nextNumber(db: Executor, gridPath: string, now: Date): Promise<string> {
-  const district = await Q.ancestorAt(db, gridPath, 'district');
+async function nextNumber(db: Executor, gridPath: string, now: Date, atlas?: Atlas): Promise<string> {
+  const district = atlas ? atlas.ancestorAt(gridPath, 'district') : await Q.ancestorAt(db, gridPath, 'district');
   const prefix = numberPrefix(district?.name ?? null);
   const day = beijingDate(now);
   const row = await db.insertInto('case_number_counter').values({ prefix, day, last: 1 })
@@ -123,7 +123,7 @@ const idempotencyMismatch = () => conflict('idempotency_mismatch', 'case.idempot
  */
 export async function reportCase(
   ctx: AppContext, actor: Actor, audit: AuditContext, input: ReportCaseInput, idempotencyKey: string | null,
-): Promise<{ id: string; replayed: boolean }> {
+): Promise<{ id: string; replayed: boolean; written?: WrittenReport }> {
   const hash = idempotencyKey ? requestHash(input) : null;
   const replay = async () => {
     if (!idempotencyKey) return null;
@@ -141,18 +141,20 @@ export async function reportCase(
     throw invalid(input.hotlineOrderNo ? 'hotlineOrderNo' : 'hotlineDeadline', 'case.hotline_needs_source');
   }
   try {
-    const category = await Q.findActiveCategory(ctx.db, input.categoryCode);
+    // Categories and the tree from the process's copies, at least as new as the request (core/reference.ts).
+    const [categories, atlas] = await Promise.all([Q.activeCategories(ctx, actor.referenceVersion), atlasOf(ctx, actor.referenceVersion)]);
+    const category = categories.get(input.categoryCode);
     if (!category) throw invalid('categoryCode', 'case.category_unknown');
-    const placed = await locatePoint(ctx.db, input.lng, input.lat);
+    const placed = atlas.place(input.lng, input.lat);
     if (!placed.grid) throw invalid('lng', 'case.not_in_grid');
     if (!actor.can(P.report, placed.grid.path)) throw invalid('lng', 'case.outside_report_scope');
     const grid = placed.grid;
     // The number in its own short transaction, so that reports do not queue behind each other's commits.
-    const number = await nextNumber(ctx.db, grid.path, ctx.clock.now());
+    const number = await nextNumber(ctx.db, grid.path, ctx.clock.now(), atlas);
     const stored = await ctx.db.transaction().execute((trx) =>
-      recordReport(trx, ctx, actor, audit, { input, source, category, place: grid, idempotencyKey, requestHash: hash, number }));
+      recordReport(trx, ctx, actor, audit, { input, source, category, place: grid, idempotencyKey, requestHash: hash, number, atlas }));
     await deliverQuietly(ctx, stored.notifications);
-    return { id: stored.id, replayed: false };
+    return { id: stored.id, replayed: false, written: stored.written };
   } catch (e) {
     // A retry, or two requests with one key at once: the stored case answers (also when the place or
     // category would no longer be accepted now).
@@ -181,6 +183,8 @@ export interface SettledReport {
   detail?: Record<string, unknown>;
   /** The case number when already taken (reportCase); else it is taken inside the transaction. */
   number?: string;
+  /** The process's copy of the tree, when the caller has one (else ancestors are read in the transaction). */
+  atlas?: Atlas;
 }
 
 /**
@@ -190,16 +194,16 @@ export interface SettledReport {
  */
 export async function recordReport(
   trx: Trx, ctx: AppContext, actor: Actor, audit: AuditContext, r: SettledReport,
-): Promise<{ id: string; number: string; notifications: Awaited<ReturnType<typeof notifyStep>> }> {
+): Promise<{ id: string; number: string; notifications: PendingNotification[]; written: WrittenReport }> {
   const { input, source, category, place } = r;
   const handling = place.level === category.default_level ? place
-    : (await Q.ancestorAt(trx, place.path, category.default_level)) ?? place;
+    : (r.atlas ? r.atlas.ancestorAt(place.path, category.default_level) : await Q.ancestorAt(trx, place.path, category.default_level)) ?? place;
   const now = ctx.clock.now();
-  const number = r.number ?? await nextNumber(trx, place.path, now);
+  const number = r.number ?? await nextNumber(trx, place.path, now, r.atlas);
   const phone = input.reporterPhone || null;
   // The patrol it was found on (400 on patrolId when not the caller's own, or in their scope for staff).
   const patrol = await patrolOfReport(trx, actor, input);
-  const { id } = await trx.insertInto('cases').values({
+  const stored = await trx.insertInto('cases').values({
     number,
     category_id: category.id,
     description: input.description,
@@ -225,14 +229,15 @@ export async function recordReport(
     ...patrol,
     created_at: now,
     updated_at: now,
-  }).returning('id').executeTakeFirstOrThrow();
+  }).returning(CASE_TABLE_COLUMNS).executeTakeFirstOrThrow();
+  const { id } = stored;
   const event = await trx.insertInto('case_event').values({
     case_id: id, occurred_at: now, actor_id: actor.userId, actor_name: actor.displayName, action: 'report',
     from_state: null, to_state: 'reported', note: null,
     detail: JSON.stringify({ source, urgency: input.urgency, category: category.code, handlingLevel: handling.level, ...r.detail }),
-  }).returning('id').executeTakeFirstOrThrow();
+  }).returningAll().executeTakeFirstOrThrow();
   // The photos uploaded for the report (400 on attachmentIds, nothing stored, when one is not the caller's fresh upload).
-  await linkAttachments(trx, actor, input.attachmentIds, { caseId: id, eventId: event.id, unit: place, at: now });
+  const photos = await linkAttachments(trx, actor, input.attachmentIds, { caseId: id, eventId: event.id, unit: place, at: now });
   await writeAudit(trx, audit, {
     action: 'case.report', resourceType: 'case', resourceId: id, unitPath: place.path,
     detail: { number, source, category: category.code, urgency: input.urgency, ...(input.hotlineOrderNo ? { hotlineOrderNo: input.hotlineOrderNo } : {}),
@@ -243,7 +248,26 @@ export async function recordReport(
     handlingPath: handling.path, handlingLevel: handling.level, gridPath: place.path, reporterId: actor.userId,
     stage: 'accept', reopenCount: 0, detail: {},
   });
-  return { id, number, notifications };
+  // The case as findVisibleCase would read it back: its row, with the names of its units and category.
+  const row: Q.CaseRow = {
+    ...stored,
+    unit_name: place.name, unit_level: place.level, unit_code: place.code,
+    handling_unit_name: handling.name, handling_unit_level: handling.level, handling_unit_code: handling.code,
+    category_code: category.code, category_name_zh: category.name_zh, category_name_en: category.name_en,
+  };
+  return { id, number, notifications, written: { row, timeline: [event], photos } };
+}
+
+/** The columns of the cases table a CaseRow carries (Q.caseColumns without the joined names). */
+const CASE_TABLE_COLUMNS = Q.caseColumns.filter((c): c is Extract<typeof c, `cases.${string}`> => c.startsWith('cases.'))
+  .map((c) => c.slice('cases.'.length) as CaseTableColumn);
+type CaseTableColumn = Extract<(typeof Q.caseColumns)[number], `cases.${string}`> extends `cases.${infer C}` ? C : never;
+
+/** What a report wrote, enough to answer with the case's detail without reading it again. */
+export interface WrittenReport {
+  row: Q.CaseRow;
+  timeline: Q.EventRow[];
+  photos: LinkedAttachment[];
 }
 
 // ——— Steps of the loop ———

@@ -13,7 +13,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import { writeAudit, type AuditContext } from '../../core/audit/audit.js';
-import { deliverLeftOver, deliverQuietly, notify } from '../notifications/notifications.service.js';
+import { deliverLeftOver, deliverQuietly, notify, type PendingNotification } from '../notifications/notifications.service.js';
 import { decide, levelAbove, OPEN_STATES, RULES, type CaseState, type Level } from './case.machine.js';
 import { calendar, stageClock, stageOf, warnAt } from './cases.rules.js';
 import { notifyStep } from './cases.notify.js';
@@ -86,7 +86,7 @@ async function recolour(ctx: AppContext, now: Date): Promise<number> {
         ) n
         where c.id = n.id
         returning c.id, c.number, c.state, c.handling_path, c.handling_level, c.unit_path, c.stage_deadline, n.old, n.level`.execute(trx);
-      const ids: string[] = [];
+      const ids: PendingNotification[] = [];
       for (const r of rows) {
         if (RANK[r.level] <= RANK[r.old]) continue; // back to green/yellow after an extension: nothing to tell
         await trx.insertInto('case_event').values({

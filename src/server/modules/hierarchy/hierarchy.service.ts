@@ -8,6 +8,7 @@ import type { Boundary } from '../../../shared/hierarchy.schemas.js';
 import { P } from './hierarchy.policy.js';
 import { findUnitInScope, scopedTables, unitsWhoseBoxHolds, type UnitRow } from './hierarchy.queries.js';
 import { inGeometry } from '../../../shared/geo.js';
+import { PLACING_LEVELS, pickPlace } from './hierarchy.atlas.js';
 
 const TREE_LOCK = 7272741; // serialises structural changes (create/move/delete) of the tree
 
@@ -230,21 +231,14 @@ export interface PlacedPoint {
 /**
  * Which micro-grid, grid and community hold a point ([lng, lat], WGS 84)? Bounding boxes narrow the
  * candidates in SQL, an exact point-in-polygon test decides. A point in no grid but inside a
- * community lands at the community; in neither, every field is null.
+ * community lands at the community; in neither, every field is null. (A request that may use the
+ * process's copy of the tree asks hierarchy.atlas.ts instead: the same answer without a query.)
  */
 export async function locatePoint(db: Executor, lng: number, lat: number): Promise<PlacedPoint> {
-  const candidates = await unitsWhoseBoxHolds(db, lng, lat, ['community', 'grid', 'microgrid']);
+  const candidates = await unitsWhoseBoxHolds(db, lng, lat, [...PLACING_LEVELS]);
   const hits = candidates.filter((u) => u.boundary && inGeometry(lng, lat, u.boundary as { type: string; coordinates: unknown }));
-  const pick = (level: UnitLevel) => {
-    const u = hits.filter((h) => h.level === level).sort((a, b) => b.path.length - a.path.length)[0];
-    return u ? { id: u.id, name: u.name, level: u.level, code: u.code, path: u.path, region_code: u.region_code } : null;
-  };
-  let community = pick('community');
-  let grid = pick('grid');
-  let microgrid = pick('microgrid');
-  // A grid drawn a little outside its community's outline still belongs to that community.
-  if (grid && community && !grid.path.startsWith(community.path + '.')) community = null;
-  if (microgrid && grid && !microgrid.path.startsWith(grid.path + '.')) microgrid = null;
+  const { grid, microgrid, ...found } = pickPlace(hits);
+  let { community } = found;
   if (!community && grid) {
     const c = await db.selectFrom('unit').select(['id', 'name', 'level', 'code', 'path', 'region_code'])
       .where(sql<boolean>`path @> ${grid.path}::ltree`).where('level', '=', 'community').executeTakeFirst();

@@ -15,7 +15,7 @@ import {
   type ValidateInput,
 } from '../../../shared/hotline.schemas.js';
 import { recordReport } from '../cases/cases.service.js';
-import { deliverQuietly } from '../notifications/notifications.service.js';
+import { deliverQuietly, type PendingNotification } from '../notifications/notifications.service.js';
 import { receiveUpload } from '../registry/import.service.js';
 import { FileProblem, detectFormat, fileRows, inspectFile } from './hotline.files.js';
 import { DEFAULT_URGENCIES, fold, mappingTables, missingColumns, readOrderRow, suggestColumns, type CellValue, type OrderValues, type RowMessage } from './hotline.mapping.js';
@@ -458,7 +458,7 @@ async function updateDeadline(
 }
 
 async function runCommit(ctx: AppContext, runner: HotlineRunner, actor: Actor, audit: AuditContext, j: Q.JobRow): Promise<void> {
-  const notifications: string[] = [];
+  const notifications: PendingNotification[] = [];
   const tally = { processed: 0, created: 0, skipped: 0, deadlines: 0 };
   try {
     await ctx.db.transaction().execute(async (trx) => {

@@ -24,10 +24,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function send(userIds: string[], number: string): Promise<string[]> {
-  const ids = await t.db.transaction().execute((trx) =>
+  const pending = await t.db.transaction().execute((trx) =>
     notify(trx, t.ctx, { userIds, kind: 'case.dispatched', key: 'notification.case.dispatched', params: { number } }));
-  await deliver(t.ctx, ids);
-  return ids;
+  await deliver(t.ctx, pending);
+  return pending.map((p) => p.id);
 }
 
 describe('notifications', () => {
@@ -86,8 +86,9 @@ describe('notifications', () => {
   });
 
   it('delivers, once, what a stopped server committed but never delivered', async () => {
-    const [id] = await t.db.transaction().execute((trx) =>
+    const [pending] = await t.db.transaction().execute((trx) =>
       notify(trx, t.ctx, { userIds: [bobId], kind: 'case.claimed', key: 'notification.case.claimed', params: { number: 'HY-4' } }));
+    const id = pending!.id;
     const rows = () => t.db.selectFrom('notification_delivery').select(['channel', 'status']).where('notification_id', '=', id!).execute();
     // Not yet: the request that wrote it may still be delivering it.
     await deliverLeftOver(t.ctx, t.clock.now());

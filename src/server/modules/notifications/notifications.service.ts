@@ -1,11 +1,14 @@
-import { sql } from 'kysely';
+import { sql, type Expression } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import type { Executor } from '../../core/db/index.js';
 import { isMessageKey, translate, type MessageKey, type Params } from '../../../shared/i18n/index.js';
 import { channelsFor, type NotificationChannel, type Recipient } from './notification.channels.js';
 
 export interface NotifyInput {
-  userIds: Iterable<string>;
+  /** Who is told: account ids, or a query of them (`user_id`), resolved in the same statement. */
+  userIds: Iterable<string> | RecipientQuery;
+  /** Not told even when among them (who took the step). */
+  exceptUserId?: string | null;
   caseId?: string | null;
   /** What happened, e.g. 'case.dispatched'. */
   kind: string;
@@ -13,21 +16,48 @@ export interface NotifyInput {
   params?: Params;
 }
 
+/** A statement selecting the recipients' account ids as `user_id` (e.g. cases.recipients.ts holdersQuery). */
+export type RecipientQuery = Expression<{ user_id: string }>;
+
+/** A notification written and not yet delivered: what `deliver` hands the channels, reader included. */
+export interface PendingNotification {
+  id: string;
+  kind: string;
+  case_id: string | null;
+  message_key: string;
+  params: Record<string, string | number> | null;
+  user_id: string;
+  username: string;
+  locale: string;
+}
+
+const isQuery = (x: NotifyInput['userIds']): x is RecipientQuery =>
+  typeof (x as { toOperationNode?: unknown }).toOperationNode === 'function';
+
 /**
- * Put a notification in the inbox of each of `userIds` (each once), in the caller's transaction so
- * that it exists exactly when the step it tells of does. Returns the new ids: hand them to
- * `deliver` after the transaction has committed — never inside it.
+ * Put a notification in the inbox of each recipient (each once), in the caller's transaction so that
+ * it exists exactly when the step it tells of does — recipients, rows and readers in one statement.
+ * Returns what to hand `deliver` after the transaction has committed — never inside it.
  */
-export async function notify(trx: Executor, _ctx: AppContext, input: NotifyInput): Promise<string[]> {
-  const users = [...new Set(input.userIds)];
-  if (!users.length) return [];
-  const params = JSON.stringify(input.params ?? {});
-  const rows = await trx.insertInto('notification')
-    .values(users.map((user_id) => ({
-      user_id, case_id: input.caseId ?? null, kind: input.kind, message_key: input.key, params, created_at: _ctx.clock.now(),
-    })))
-    .returning('id').execute();
-  return rows.map((r) => r.id);
+export async function notify(trx: Executor, ctx: AppContext, input: NotifyInput): Promise<PendingNotification[]> {
+  let recipients: Expression<unknown>;
+  if (isQuery(input.userIds)) recipients = input.userIds;
+  else {
+    const ids = [...new Set(input.userIds)].filter((u) => u !== input.exceptUserId);
+    if (!ids.length) return [];
+    recipients = sql`SELECT unnest(${ids}::bigint[]) AS user_id`;
+  }
+  const except = input.exceptUserId ? sql`WHERE r.user_id <> ${input.exceptUserId}::bigint` : sql``;
+  const { rows } = await sql<PendingNotification>`
+    WITH r AS (SELECT DISTINCT user_id FROM (${recipients}) q),
+    ins AS (
+      INSERT INTO notification (user_id, case_id, kind, message_key, params, created_at)
+      SELECT r.user_id, ${input.caseId ?? null}::bigint, ${input.kind}, ${input.key}, ${JSON.stringify(input.params ?? {})}::jsonb, ${ctx.clock.now()}::timestamptz
+      FROM r ${except} ORDER BY r.user_id
+      RETURNING id, user_id, case_id, kind, message_key, params)
+    SELECT ins.id::text AS id, ins.kind, ins.case_id::text AS case_id, ins.message_key, ins.params, ins.user_id::text AS user_id, a.username, a.locale
+    FROM ins JOIN app_user a ON a.id = ins.user_id ORDER BY ins.id`.execute(trx);
+  return rows;
 }
 
 const channelOverrides = new WeakMap<AppContext, NotificationChannel[]>();
@@ -51,15 +81,11 @@ function channelsOf(ctx: AppContext): NotificationChannel[] {
  * notification_delivery row per notification and channel. A channel's failure is recorded, never
  * thrown: the step it tells of has happened.
  */
-export async function deliver(ctx: AppContext, ids: string[], db: Executor = ctx.db): Promise<void> {
+export async function deliver(ctx: AppContext, pending: readonly PendingNotification[], db: Executor = ctx.db): Promise<void> {
   const channels = channelsOf(ctx);
-  if (!ids.length || !channels.length) return;
-  const rows = await db.selectFrom('notification').innerJoin('app_user', 'app_user.id', 'notification.user_id')
-    .select(['notification.id', 'notification.kind', 'notification.case_id', 'notification.message_key', 'notification.params',
-      'app_user.id as user_id', 'app_user.username', 'app_user.locale'])
-    .where('notification.id', 'in', ids).orderBy('notification.id').execute();
+  if (!pending.length || !channels.length) return;
   const records: { notification_id: string; channel: string; status: 'logged' | 'delivered' | 'failed'; attempted_at: Date; error: string | null }[] = [];
-  for (const r of rows) {
+  for (const r of pending) {
     const locale = r.locale === 'en' ? 'en' : 'zh-CN';
     const user: Recipient = { id: r.user_id, username: r.username, locale };
     const n = { id: r.id, kind: r.kind, caseId: r.case_id, messageKey: r.message_key, text: render(locale, r.message_key, r.params) };
@@ -86,20 +112,22 @@ export async function deliver(ctx: AppContext, ids: string[], db: Executor = ctx
 export async function deliverLeftOver(ctx: AppContext, now: Date): Promise<number> {
   if (!channelsOf(ctx).length) return 0;
   return ctx.db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('notification').select('id')
-      .where('created_at', '<', new Date(now.getTime() - 60_000))
-      .where('created_at', '>', new Date(now.getTime() - 86_400_000))
+    const rows = await trx.selectFrom('notification').innerJoin('app_user', 'app_user.id', 'notification.user_id')
+      .select(['notification.id', 'notification.kind', 'notification.case_id', 'notification.message_key', 'notification.params',
+        'app_user.id as user_id', 'app_user.username', 'app_user.locale'])
+      .where('notification.created_at', '<', new Date(now.getTime() - 60_000))
+      .where('notification.created_at', '>', new Date(now.getTime() - 86_400_000))
       .where((eb) => eb.not(eb.exists(eb.selectFrom('notification_delivery as d').select('d.id').whereRef('d.notification_id', '=', 'notification.id'))))
-      .orderBy('id').limit(500).forNoKeyUpdate().skipLocked().execute();
-    await deliver(ctx, rows.map((r) => r.id), trx);
+      .orderBy('notification.id').limit(500).forNoKeyUpdate('notification').skipLocked().execute();
+    await deliver(ctx, rows, trx);
     return rows.length;
   });
 }
 
 /** Deliver after the fact, logging (not throwing) a failure of the recording itself. */
-export async function deliverQuietly(ctx: AppContext, ids: string[]): Promise<void> {
+export async function deliverQuietly(ctx: AppContext, pending: readonly PendingNotification[]): Promise<void> {
   try {
-    await deliver(ctx, ids);
+    await deliver(ctx, pending);
   } catch (e) {
     console.error('notification delivery failed', e);
   }
