@@ -86,7 +86,32 @@ describe('the cockpit in Chromium', () => {
     expect(clicked.get('from')).toBe(`${data.period.from}T00:00:00+08:00`);
     await page.getByTestId('case-scope-filter').waitFor();
     await expect.poll(() => page.getByText(`共 ${grid!.count} 件`).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    // The notice names the grid (with its community) and the period.
+    const notice = `只显示 ${data.unit.name} ${grid!.name} ${data.period.from} 至 ${data.period.to} 上报的事件`;
+    await expect.poll(() => page.getByTestId('case-scope-filter').innerText(), { timeout: 15_000 }).toContain(notice);
     await shot(page, 'cases-of-a-grid');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('names the category too when the drill-down comes from the category chart', async () => {
+    await page.goto(server.url + '/cockpit');
+    await page.getByTestId('cockpit-kpi-total').waitFor();
+    const data = await apiGet<CockpitSummary>(page, '/api/cockpit/summary');
+    const category = [...data.byCategory].sort((a, b) => b.total - a.total)[0]!;
+    const from = `${data.period.from}T00:00:00+08:00`;
+    const to = new Date(Date.parse(`${data.period.to}T00:00:00+08:00`) + 86_400_000).toISOString();
+    await page.goto(`${server.url}/cases?${new URLSearchParams({ list: 'all', unitId: data.unit.id, from, to, categoryCode: category.code })}`);
+    const notice = `只显示 ${data.unit.name} ${data.period.from} 至 ${data.period.to} 上报的“${category.name}”类事件`;
+    await expect.poll(() => page.getByTestId('case-scope-filter').innerText(), { timeout: 15_000 }).toContain(notice);
+    await shot(page, 'cases-of-a-category');
+
+    // A link to a unit the caller may not see keeps the notice's general wording.
+    await signInAs('grid');
+    const unitAnswer = page.waitForResponse((r) => r.url().includes(`/api/units/${data.unit.id}`));
+    await page.goto(`${server.url}/cases?${new URLSearchParams({ list: 'all', unitId: data.unit.id, from, to })}`);
+    expect((await unitAnswer).status()).toBe(404);
+    await page.getByTestId('case-scope-filter').waitFor();
+    expect(await page.getByTestId('case-scope-filter').innerText()).toContain(`只显示所选区域 ${data.period.from} 至 ${data.period.to} 上报的事件`);
     expect(pageErrors).toEqual([]);
   });
 });

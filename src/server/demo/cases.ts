@@ -137,8 +137,35 @@ export async function seedDemoCases(
     supervision: 'yellow' | 'red' | null; reopenCount: number; wasOverdue: boolean;
   };
 
-  const planned: Planned[] = [];
+  /** The worker's grid whose resident (杨秀英) reports more than the others. */
+  const isResidentGrid = (grid: Grid) => grid.community.code === showcase.community && showcase.workerGrids[grid.number] === 'grid';
   let hotlineSeq = 0;
+  /** A case reported in `grid` at `created`: who reported it, where, in what words; its life comes later. */
+  const newCase = (grid: Grid, created: Date, code: string, source: string): Planned => {
+    const category = byCode.get(code)!;
+    const worker = workerOf(grid);
+    let reporter: Actor;
+    let reporterName: string;
+    if (source === 'patrol') { reporter = worker; reporterName = worker.name; }
+    else if (source === 'resident' && isResidentGrid(grid) && r.chance(0.6)) { reporter = named('resident', '杨秀英'); reporterName = '杨秀英'; }
+    else if (source === 'hotline' || source === 'phone') { reporter = dispatcherOf(grid); reporterName = personName(); }
+    else { reporterName = personName(); reporter = history(reporterName); }
+    const handlingLevel = category.default_level;
+    const handling = handlingLevel === 'grid' ? { id: grid.id, path: grid.path, level: 'grid' as const }
+      : handlingLevel === 'community' ? { id: grid.community.id, path: grid.community.path, level: 'community' as const }
+        : { id: grid.street.id, path: grid.street.path, level: 'street' as const };
+    const hotline = source === 'hotline'
+      ? { no: `12345-${beijingDate(created).replaceAll('-', '')}-${String(++hotlineSeq).padStart(5, '0')}`, deadline: deadlineFor(calendar, created, { unit: 'working_days', amount: 5 }) }
+      : null;
+    return {
+      grid, category, created, source, urgency: code.startsWith('emergency.') || r.chance(0.04) ? 'urgent' : 'normal',
+      description: caseText(r, code), point: r.pick(grid.points), reporter, reporterName,
+      reporterPhone: source === 'patrol' ? null : `1${r.pick(['3', '5', '8', '9'])}${String(r.int(0, 999_999_999)).padStart(9, '0')}`,
+      hotline, handling, events: [], orders: [], rating: null, closedAt: null, supervision: null, reopenCount: 0, wasOverdue: false,
+    };
+  };
+
+  const planned: Planned[] = [];
   for (const grid of grids) {
     const showcaseGrid = grid.community.code === showcase.community;
     const n = showcaseGrid ? r.int(16, 22) : r.int(8, 13);
@@ -148,32 +175,43 @@ export async function seedDemoCases(
       const created = atWorkTime(r, new Date(now.getTime() - age * DAY));
       if (created >= now) continue;
       const code = r.weighted(weights);
-      const category = byCode.get(code)!;
-      const isResidentGrid = showcaseGrid && showcase.workerGrids[grid.number] === 'grid';
-      const source = r.weighted([['patrol', 45], ['resident', isResidentGrid ? 25 : 15], ['hotline', 15], ['phone', 10], ['captain', 5]] as const);
-      const worker = workerOf(grid);
-      let reporter: Actor;
-      let reporterName: string;
-      if (source === 'patrol') { reporter = worker; reporterName = worker.name; }
-      else if (source === 'resident' && isResidentGrid && r.chance(0.6)) { reporter = named('resident', '杨秀英'); reporterName = '杨秀英'; }
-      else if (source === 'hotline' || source === 'phone') { reporter = dispatcherOf(grid); reporterName = personName(); }
-      else { reporterName = personName(); reporter = history(reporterName); }
-      const handlingLevel = category.default_level;
-      const handling = handlingLevel === 'grid' ? { id: grid.id, path: grid.path, level: 'grid' as const }
-        : handlingLevel === 'community' ? { id: grid.community.id, path: grid.community.path, level: 'community' as const }
-          : { id: grid.street.id, path: grid.street.path, level: 'street' as const };
-      const hotline = source === 'hotline'
-        ? { no: `12345-${beijingDate(created).replaceAll('-', '')}-${String(++hotlineSeq).padStart(5, '0')}`, deadline: deadlineFor(calendar, created, { unit: 'working_days', amount: 5 }) }
-        : null;
-      planned.push({
-        grid, category, created, source, urgency: code.startsWith('emergency.') || r.chance(0.04) ? 'urgent' : 'normal',
-        description: caseText(r, code), point: r.pick(grid.points), reporter, reporterName,
-        reporterPhone: source === 'patrol' ? null : `1${r.pick(['3', '5', '8', '9'])}${String(r.int(0, 999_999_999)).padStart(9, '0')}`,
-        hotline, handling, events: [], orders: [], rating: null, closedAt: null, supervision: null, reopenCount: 0, wasOverdue: false,
-      });
+      const source = r.weighted([['patrol', 45], ['resident', isResidentGrid(grid) ? 25 : 15], ['hotline', 15], ['phone', 10], ['captain', 5]] as const);
+      planned.push(newCase(grid, created, code, source));
     }
   }
   planned.sort((a, b) => a.created.getTime() - b.created.getTime());
+
+  /**
+   * A grid matter reported in `grid` earlier today or yesterday afternoon, accepted and dispatched to the grid
+   * before "now", and claimed by its worker when she got to it: the steps the simulation takes, at a brisk pace.
+   */
+  const waitingCase = (grid: Grid): Planned => {
+    const gridWeights = weights.filter(([code]) => byCode.get(code)!.default_level === 'grid');
+    const hour = ((now.getTime() + 8 * HOUR) % DAY) / HOUR; // Beijing time of day
+    // Earlier today when the day has got going, else yesterday afternoon; either way at least two hours ago.
+    const created = hour >= 10.5
+      ? new Date(now.getTime() - (hour - r.between(8.5, Math.min(hour - 2, 18))) * HOUR)
+      : new Date(now.getTime() - (hour + 24 - r.between(14, 17.5)) * HOUR);
+    const p = newCase(grid, created, r.weighted(gridWeights), r.chance(0.5) ? 'patrol' : 'resident');
+    const dispatcher = dispatcherOf(grid);
+    const worker = workerOf(grid);
+    const accepted = after(created, r.between(0.2, 1));
+    const dispatched = after(accepted, r.between(0.05, 0.5));
+    p.events.push(
+      { at: created, action: 'report', from: null, to: 'reported', actor: p.reporter, note: null,
+        detail: { source: p.source, urgency: p.urgency, category: p.category.code, handlingLevel: p.handling.level } },
+      { at: accepted, action: 'accept', from: 'reported', to: 'accepted', actor: dispatcher, note: null, detail: {} },
+      { at: dispatched, action: 'dispatch', from: 'accepted', to: 'dispatched', actor: dispatcher, note: null, detail: { unit: { id: grid.id, name: grid.name, level: 'grid' } } },
+    );
+    const order: Order = { kind: 'unit', unitId: grid.id, unitPath: grid.path, state: 'dispatched', dispatchedBy: dispatcher, dispatchedAt: dispatched, note: null };
+    const claimed = after(dispatched, r.between(0.2, 1.5));
+    if (r.chance(0.5) && claimed < now) {
+      p.events.push({ at: claimed, action: 'claim', from: 'dispatched', to: 'in_progress', actor: worker, note: null, detail: {} });
+      order.state = 'claimed'; order.claimedBy = worker; order.claimedAt = claimed;
+    }
+    p.orders.push(order);
+    return p;
+  };
 
   // Simulate each case's life, step by step, until "now".
   for (const p of planned) {
@@ -259,6 +297,17 @@ export async function seedDemoCases(
     }
     // The second handling round re-dispatches to the same assignee (二次办理).
     if (p.reopenCount > 0 && p.orders.length > 1) p.orders[1]!.note = '二次办理';
+  }
+
+  // 黄艳娇 opens the demo on something in 我的待办 whatever the hour and day it was seeded at (a demo seeded on a
+  // Sunday morning had every case of her grid closed or still with the community): when the simulation left no
+  // open order to her grid, the latest report there waits for her — found on her patrol or reported by a
+  // resident, accepted and dispatched to the grid by the community before "now", perhaps already claimed.
+  const workerGrid = grids.find(isResidentGrid);
+  const openOrder = (o: Order) => o.kind === 'unit' && (o.state === 'dispatched' || o.state === 'claimed');
+  if (workerGrid && !planned.some((p) => p.grid === workerGrid && p.orders.some(openOrder))) {
+    planned.push(waitingCase(workerGrid));
+    planned.sort((a, b) => a.created.getTime() - b.created.getTime());
   }
 
   // Numbers: HY-<day>-<sequence of the day>, in report order; the counters continue from there.

@@ -4,8 +4,9 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Badge, Button, Card, Flex, Input, Select, Table, Tabs, Typography } from 'antd';
 import { CASE_STATE_NAMES } from '../../../shared/cases.schemas.js';
 import { caseKeys, casesApi, type CaseList, type CaseState, type CaseSummary } from '../../api/cases.js';
+import { unitKeys, unitsApi, type UnitDetail } from '../../api/units.js';
 import { useLocale } from '../../app/i18n.js';
-import { useCurrentUser } from '../../app/session.js';
+import { hasPermission, useCurrentUser } from '../../app/session.js';
 import { useDebounced } from '../../components/useDebounced.js';
 import { Deadline, listKey, listsFor, stateKey, StateTag, SupervisionTag } from './common.js';
 
@@ -15,6 +16,17 @@ const PAGE = 20;
 function dayBefore(to: string): string {
   const d = new Date(new Date(to).getTime() + 8 * 3600_000 - 86_400_000);
   return d.toISOString().slice(0, 10);
+}
+
+/** "龙湖东岸社区 第六网格": a grid or micro-grid named with the units above it up to its community, the rest by their own name. */
+function unitLabel(d: UnitDetail): string {
+  const names = [d.unit.name];
+  let level = d.unit.level;
+  for (let i = d.ancestors.length - 1; i >= 0 && (level === 'grid' || level === 'microgrid'); i--) {
+    names.unshift(d.ancestors[i]!.name);
+    level = d.ancestors[i]!.level;
+  }
+  return names.join(' ');
 }
 
 /** The work lists (待受理、待派遣、我的待办 …) with their counts, filters and the cases in a table. */
@@ -38,6 +50,18 @@ export default function CaseListPage() {
   const categories = useQuery({ queryKey: caseKeys.categories, queryFn: casesApi.categories, staleTime: 300_000 });
   const query = { list, ...(scoped ? scope : {}), categoryCode, state, q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE, sort: list === 'all' || list === 'reported_by_me' ? 'newest' as const : 'deadline' as const };
   const cases = useQuery({ queryKey: caseKeys.list(query), queryFn: () => casesApi.list(query), placeholderData: (prev) => prev });
+  // The notice names the unit the link filters by when the caller may see it (else "the chosen area"), and the category.
+  const scopeUnit = useQuery({
+    queryKey: unitKeys.detail(scope.unitId ?? ''), queryFn: () => unitsApi.detail(scope.unitId!),
+    enabled: !!scope.unitId && hasPermission(me, 'unit.read'), staleTime: 300_000,
+  });
+  const unitName = scope.unitId && scopeUnit.data?.unit.id === scope.unitId ? unitLabel(scopeUnit.data) : undefined;
+  const categoryName = categoryCode ? categories.data?.find((c) => c.code === categoryCode)?.name : undefined;
+  const period = { from: (scope.from ?? '').slice(0, 10) || '…', to: scope.to ? dayBefore(scope.to) : '…' };
+  const scopeNotice = unitName && categoryName ? t('ui.cases.scopedFilterUnitCategory', { ...period, unit: unitName, category: categoryName })
+    : unitName ? t('ui.cases.scopedFilterUnit', { ...period, unit: unitName })
+      : categoryName ? t('ui.cases.scopedFilterCategory', { ...period, category: categoryName })
+        : t('ui.cases.scopedFilter', period);
 
   return (
     <Card title={t('ui.cases.title')} data-testid="case-lists">
@@ -80,7 +104,7 @@ export default function CaseListPage() {
       {scoped && (
         <Alert
           type="info" showIcon style={{ marginBottom: 12 }} data-testid="case-scope-filter"
-          title={t('ui.cases.scopedFilter', { from: (scope.from ?? '').slice(0, 10) || '…', to: scope.to ? dayBefore(scope.to) : '…' })}
+          title={scopeNotice}
           action={<Button size="small" onClick={() => { setParams({ list }); setCategory(undefined); setState(undefined); setPage(1); }}>{t('ui.cases.clearFilter')}</Button>}
         />
       )}
