@@ -61,3 +61,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LINLI_ATTACHMENT_MAX_BYTES: '10MB' })).toThrow(/LINLI_ATTACHMENT_MAX_BYTES/);
   });
 });
+
+describe('the embedded PostgreSQL settings', () => {
+  it('are sized from the machine, within bounds, and LINLI_EMBEDDED_PG_SETTINGS wins', async () => {
+    const { embeddedSettings } = await import('./db/embedded.js');
+    const GB = 1024 ** 3;
+    expect(embeddedSettings(24 * GB)).toMatchObject({
+      shared_buffers: '3072MB', effective_cache_size: '12288MB', work_mem: '31MB', maintenance_work_mem: '1024MB', max_wal_size: '2048MB',
+    });
+    // A small laptop keeps PostgreSQL's floor; a big server is capped.
+    expect(embeddedSettings(1 * GB)).toMatchObject({ shared_buffers: '128MB', work_mem: '4MB', maintenance_work_mem: '64MB', max_wal_size: '1024MB' });
+    expect(embeddedSettings(256 * GB).shared_buffers).toBe('4096MB');
+    const overrides = loadConfig({ LINLI_EMBEDDED_PG_SETTINGS: 'shared_buffers=1GB, work_mem = 8MB' }).embeddedPgSettings;
+    expect(overrides).toEqual({ shared_buffers: '1GB', work_mem: '8MB' });
+    expect(embeddedSettings(24 * GB, 200, overrides)).toMatchObject({ shared_buffers: '1GB', work_mem: '8MB', effective_cache_size: '12288MB' });
+    expect(() => loadConfig({ LINLI_EMBEDDED_PG_SETTINGS: 'shared_buffers' })).toThrow(/LINLI_EMBEDDED_PG_SETTINGS: "shared_buffers"/);
+  });
+});

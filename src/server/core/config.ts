@@ -7,6 +7,8 @@ export interface Config {
   dataDir: string;
   /** A PostgreSQL server; when unset Linli starts its embedded PostgreSQL in dataDir. */
   databaseUrl: string | undefined;
+  /** Settings of the embedded PostgreSQL over the ones sized from the machine (LINLI_EMBEDDED_PG_SETTINGS). */
+  embeddedPgSettings: Record<string, string>;
   /** Mark the session cookie Secure. Browsers accept Secure cookies on http://localhost / 127.0.0.1. */
   cookieSecure: boolean;
   sessionIdleMinutes: number;
@@ -112,12 +114,24 @@ function s3(env: NodeJS.ProcessEnv, store: 'disk' | 's3'): S3Config | undefined 
   };
 }
 
+/** "name=value,name=value" (LINLI_EMBEDDED_PG_SETTINGS) as settings; an unreadable item throws, naming it. */
+export function parseSettings(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (raw ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z_][a-z0-9_.]*)\s*=\s*(\S+)$/i.exec(item);
+    if (!m) throw new Error(`LINLI_EMBEDDED_PG_SETTINGS: "${item}" is not name=value`);
+    out[m[1]!.toLowerCase()] = m[2]!;
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.LINLI_DATA_DIR || './data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgSettings: parseSettings(env.LINLI_EMBEDDED_PG_SETTINGS),
     cookieSecure: bool(env, 'LINLI_COOKIE_SECURE', true),
     sessionIdleMinutes: int(env, 'LINLI_SESSION_IDLE_MINUTES', 30),
     sessionAbsoluteHours: int(env, 'LINLI_SESSION_ABSOLUTE_HOURS', 12),

@@ -20,7 +20,7 @@ export async function openDatabase(config: Config, log: (m: string) => void = ()
   let url = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (m) => { if (/FATAL|PANIC|ERROR/.test(m)) log(m); } });
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, settings: config.embeddedPgSettings, log: (m) => { if (/FATAL|PANIC|ERROR/.test(m)) log(m); } });
     url = embedded.url;
     stopEmbedded = embedded.stop;
   }

