@@ -103,6 +103,8 @@ describe('the generated district', () => {
     expect(await count('cases', 'was_overdue')).toBeGreaterThan(0);
     expect(await count('cases', 'rating IS NOT NULL')).toBeGreaterThan(0);
     expect(await count('resident_tag')).toBeGreaterThan(RESIDENTS / 10);
+    // A tag carries its resident's place (migrations/0021), given by the generator rather than looked up.
+    expect(await count('resident_tag t JOIN resident r ON r.id = t.resident_id', 't.unit_path <> r.unit_path')).toBe(0);
   });
 
   it('shows residents, households and buildings through the API, masked, to the district and in scope to a grid worker', async () => {

@@ -24,7 +24,9 @@ export const REGISTRY_COLUMNS = {
   household: ['id', 'building_id', 'entrance_id', 'unit_id', 'unit_path', 'region_code', 'room', 'floor', 'usage'],
   resident: ['id', 'household_id', 'unit_id', 'unit_path', 'region_code', 'name', 'gender', 'birth_date', 'id_number_enc', 'id_number_hash',
     'phone_enc', 'phone_hash', 'relation', 'residence_type', 'political_status', 'name_initials', 'name_pinyin'],
-  resident_tag: ['resident_id', 'tag_id'],
+  // The resident's place on each tag (migrations/0021): the tags' COPY runs beside the residents', whose rows
+  // it cannot see yet, so the path is given rather than looked up.
+  resident_tag: ['resident_id', 'tag_id', 'unit_path'],
   household_tag: ['household_id', 'tag_id'],
 } as const;
 
@@ -132,7 +134,7 @@ export class RegistryGenerator {
             ]);
             this.counts.residents++;
             for (const code of personTags) {
-              out.resident_tag.add([residentId, this.tagIds.get(code)!]);
+              out.resident_tag.add([residentId, this.tagIds.get(code)!, grid.path]);
               this.counts.residentTags++;
             }
           });

@@ -165,6 +165,8 @@ export interface ResidentTagTable {
   resident_id: string;
   tag_id: string;
   since: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The resident's unit_path, kept by the database (migrations/0021): filled on insert, follows the resident. */
+  unit_path: ColumnType<string, string | undefined, never>;
 }
 
 export interface HouseholdTagTable {

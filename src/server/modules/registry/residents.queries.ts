@@ -47,6 +47,7 @@ export const TOTAL_CAP = 1_000;
  * that walk can cross most of the table before it finds a page: there the matches are collected
  * from the scope's own index range first (resident_scope_idx covers the name and status filters,
  * so mostly without touching the table), then sorted and paged — bounded by the size of the subtree.
+ * A tag search below the district reads the tag's holders, not the subtree's people (see below).
  */
 export async function searchResidents(
   db: Executor, actor: Actor, cipher: FieldCipher, q: ResidentSearchQuery & { unitPath?: string; sensitiveTagIds?: string[] },
@@ -64,13 +65,10 @@ export async function searchResidents(
   }
   if (q.idNumber) where.push(sql<SqlBool>`r.id_number_hash = ${cipher.blindIndex(normalizeIdNumber(q.idNumber))}`);
   if (q.phone) where.push(sql<SqlBool>`r.phone_hash = ${cipher.blindIndex(normalizePhone(q.phone))}`);
-  if (q.tags) {
-    for (const tagId of q.tags.split(',')) {
-      where.push(sql<SqlBool>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`);
-    }
-    // Filtering by a sensitive tag only finds people where the caller may see that tag.
-    if (q.sensitiveTagIds?.length) where.push(inScope(actor, P.sensitiveTags, 'r.unit_path'));
-  }
+  const tagIds = q.tags ? [...new Set(q.tags.split(','))] : [];
+  const hasTag = (tagId: string) => sql<SqlBool>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`;
+  // Filtering by a sensitive tag only finds people where the caller may see that tag.
+  if (tagIds.length && q.sensitiveTagIds?.length) where.push(inScope(actor, P.sensitiveTags, 'r.unit_path'));
   if (q.address) {
     const like = `%${q.address.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     where.push(sql<SqlBool>`concat_ws(' ', b.address, b.name, e.name, h.room) ILIKE ${like}`);
@@ -79,15 +77,42 @@ export async function searchResidents(
   if (q.buildingId) where.push(sql<SqlBool>`h.building_id = ${q.buildingId}`);
   if (q.householdId) where.push(sql<SqlBool>`r.household_id = ${q.householdId}`);
   if (q.status !== 'all') where.push(sql<SqlBool>`r.status = ${q.status}`);
-  const all = sql<SqlBool>`${sql.join(where, sql` and `)}`;
+  const and = (parts: Expression<SqlBool>[]) => sql<SqlBool>`${sql.join(parts, sql` and `)}`;
+  const all = and([...where, ...tagIds.map(hasTag)]);
 
   const roots = q.unitPath ? [q.unitPath] : actor.scopesFor(P.read);
   if (roots.length > 0 && !(await reachesLevel(db, roots, 'district', actor.bindings))) {
-    // The ids of every match in the subtree, then the page of them and how many there are.
     const needsHouse = Boolean(q.address || q.buildingId);
-    const hits = sql`SELECT r.id FROM resident r
-      ${needsHouse ? sql`LEFT JOIN household h ON h.id = r.household_id LEFT JOIN building b ON b.id = h.building_id LEFT JOIN entrance e ON e.id = h.entrance_id` : sql``}
-      WHERE ${all}`;
+    const houseJoins = needsHouse
+      ? sql`LEFT JOIN household h ON h.id = r.household_id LEFT JOIN building b ON b.id = h.building_id LEFT JOIN entrance e ON e.id = h.entrance_id`
+      : sql``;
+    if (tagIds.length) {
+      // With a tag, the candidates are the tag's holders, not the subtree's people: their index entries
+      // carry the resident's place (migrations/0021), so the scope and subtree predicates, written on
+      // that copy of the path, bound them to one range (resident_tag_place_idx) — or, where the
+      // subtree holds most of the tag, a walk of the tag in id order (resident_tag_tag_idx). Each
+      // candidate, in id order, is then checked on the resident itself, by its key: the resident's own
+      // path still decides (the same predicates, in `where`), with the other filters and tags. The page
+      // stops after its rows, the count at TOTAL_CAP + 1: the work is bounded by the holders in the
+      // subtree, and mostly by the page. The check is a LATERAL probe (OFFSET 0 keeps it one) so that
+      // no plan walks the resident table in id order instead — ids follow the order people were
+      // registered in, often street by street, and such a walk can cross other streets first.
+      const holders = (ordered: boolean) => sql`(SELECT t0.resident_id FROM resident_tag t0
+        WHERE t0.tag_id = ${tagIds[0]}::bigint AND ${inScope(actor, P.read, 't0.unit_path')}
+          ${q.unitPath ? sql`AND ${inSubtree('t0.unit_path', q.unitPath)}` : sql``}
+        ${ordered ? sql`ORDER BY t0.resident_id` : sql``}) t0
+        CROSS JOIN LATERAL (SELECT r.id FROM resident r ${houseJoins}
+          WHERE r.id = t0.resident_id AND ${and([...where, ...tagIds.slice(1).map(hasTag)])} OFFSET 0) m`;
+      const page = await sql<{ id: string }>`
+        SELECT m.id::text AS id FROM ${holders(true)} ORDER BY t0.resident_id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
+      const ids = page.rows.map((r) => r.id);
+      const total = q.offset === 0 && ids.length < q.limit ? ids.length
+        : Number((await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${holders(false)} LIMIT ${TOTAL_CAP + 1}) x`.execute(db)).rows[0]!.n);
+      const rows = ids.length ? await base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : [];
+      return { rows, total: Math.min(total, TOTAL_CAP), capped: total > TOTAL_CAP };
+    }
+    // The ids of every match in the subtree, then the page of them and how many there are.
+    const hits = sql`SELECT r.id FROM resident r ${houseJoins} WHERE ${all}`;
     const page = await sql<{ id: string; n: string }>`
       WITH hit AS MATERIALIZED (${hits})
       SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY hit.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
