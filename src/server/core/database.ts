@@ -20,9 +20,15 @@ export async function openDatabase(config: Config, log: (m: string) => void = ()
   let url = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, settings: config.embeddedPgSettings, log: (m) => { if (/FATAL|PANIC|ERROR/.test(m)) log(m); } });
+    // Once Linli has asked its PostgreSQL to stop, a session still closing is told "terminating
+    // connection due to administrator command": that is the stop itself, not a failure to report.
+    let stopping = false;
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir, settings: config.embeddedPgSettings,
+      log: (m) => { if (/FATAL|PANIC|ERROR/.test(m) && !(stopping && /due to administrator command/.test(m))) log(m); },
+    });
     url = embedded.url;
-    stopEmbedded = embedded.stop;
+    stopEmbedded = () => { stopping = true; return embedded.stop(); };
   }
   const pool = createPool(url);
   try {
