@@ -1,11 +1,15 @@
 /**
- * node --expose-gc --import tsx scripts/import-100k.ts [rows] [--sql-times] [--retained] [--copy]
+ * node --expose-gc --import tsx scripts/import-100k.ts [rows] [--sql-times] [--retained] [--snapshot=SECONDS] [--copy]
  *
  * The registry import at scale: generates a 居民 workbook of 100 000 rows (or [rows]) with exceljs's
  * streaming writer (bench/lib/workbook.ts), then checks and commits it through the import service on a throwaway embedded
- * PostgreSQL, printing the time of each phase and the peak memory of this Node process (sampled every
- * 25 ms; PostgreSQL runs in its own processes). Everything lives in a temporary directory, removed
- * afterwards. Too slow for the test suite, which keeps its largest import at a few thousand rows.
+ * PostgreSQL, printing the time of each phase (upload, check, commit) and the peak memory of this Node
+ * process in each (process.memoryUsage() sampled every 100 ms: rss, heapUsed, heapTotal, external,
+ * arrayBuffers; PostgreSQL runs in its own processes). Everything lives in a temporary directory,
+ * removed afterwards. Too slow for the test suite, which keeps its largest import at a few thousand rows.
+ * With --retained: the heap a full collection leaves, every 2 s — what is live, as against garbage V8
+ * has not collected yet (heapUsed). With --snapshot=SECONDS: a heap snapshot (after a full collection)
+ * that many seconds into each phase, kept in the system's temporary directory (its path is printed).
  * With --copy: then the raw baseline of benchmark 5 (bench/lib/import.ts) on the same database — the
  * committed rows COPYed into resident again with new ID numbers — and the import's rate as a share of it.
  */
@@ -13,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
+import v8 from 'node:v8';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -36,35 +41,51 @@ const BUILDINGS = 200;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Peak memory of this process while `fn` runs. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; rss: number; heap: number; retained: number; cpuMs: number }> {
-  let rss = 0;
-  let heap = 0;
+type MemoryField = 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers';
+const MEMORY_FIELDS: MemoryField[] = ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'];
+type Peaks = Record<MemoryField, number>;
+
+/** Where to write heap snapshots (--snapshot=SECONDS: one that many seconds into each phase, after a full GC). */
+const snapshotAt = Number(process.argv.find((a) => a.startsWith('--snapshot='))?.slice('--snapshot='.length) ?? NaN);
+
+/**
+ * Peak memory of this process while `fn` runs: process.memoryUsage() sampled every 100 ms, the
+ * highest value of each field (they peak at different moments). With --retained, also the heap
+ * left live by a full collection, every 2 s (slows the run a little).
+ */
+async function measured<T>(phase: string, fn: () => Promise<T>): Promise<{ value: T; ms: number; peak: Peaks; retained: number; cpuMs: number }> {
+  const peak: Peaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
   const sample = () => {
     const m = process.memoryUsage();
-    rss = Math.max(rss, m.rss);
-    heap = Math.max(heap, m.heapUsed);
+    for (const f of MEMORY_FIELDS) peak[f] = Math.max(peak[f], m[f]);
   };
-  const timer = setInterval(sample, 25);
-  // With --retained: what stays live — the heap right after a full collection, every 2 s (slows the run a little).
+  const timer = setInterval(sample, 100);
   const gc = (globalThis as { gc?: () => void }).gc;
+  let retained = 0;
   const retainedTimer = process.argv.includes('--retained') && gc ? setInterval(() => {
     gc();
     retained = Math.max(retained, process.memoryUsage().heapUsed);
   }, 2000) : null;
-  let retained = 0;
+  const snapshotTimer = Number.isFinite(snapshotAt) ? setTimeout(() => {
+    gc?.();
+    const file = v8.writeHeapSnapshot(path.join(os.tmpdir(), `import-100k-${phase}-${process.pid}.heapsnapshot`));
+    console.log(`Heap snapshot ${snapshotAt} s into ${phase} (live ${mb(process.memoryUsage().heapUsed)}): ${file}`);
+  }, snapshotAt * 1000) : null;
   const started = Date.now();
   const cpu = process.cpuUsage();
   try {
     const value = await fn();
     sample();
     const used = process.cpuUsage(cpu);
-    return { value, ms: Date.now() - started, rss, heap, retained, cpuMs: (used.user + used.system) / 1000 };
+    return { value, ms: Date.now() - started, peak, retained, cpuMs: (used.user + used.system) / 1000 };
   } finally {
     clearInterval(timer);
     if (retainedTimer) clearInterval(retainedTimer);
+    if (snapshotTimer) clearTimeout(snapshotTimer);
   }
 }
+
+const peaks = (p: Peaks) => MEMORY_FIELDS.map((f) => `${f} ${mb(p[f])}`).join(', ');
 
 /**
  * With --sql-times: the time spent in each kind of statement (grouped by its first words), printed
@@ -132,17 +153,20 @@ async function main() {
     const baseline = process.memoryUsage();
 
     sqlTimes?.clear();
-    const check = await measured(async () => {
-      const id = await createImport(ctx, runner, actor, { unitId: community.id, fileName: 'residents.xlsx' }, fs.createReadStream(file));
-      await runner.settled(id);
-      return ctx.db.selectFrom('import_job').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    // Upload: the request's part (the file streamed to the imports directory, the job opened); the
+    // check starts in the background as it returns.
+    const upload = await measured('upload', () => createImport(ctx, runner, actor, { unitId: community.id, fileName: 'residents.xlsx' }, fs.createReadStream(file)));
+    const check = await measured('check', async () => {
+      await runner.settled(upload.value);
+      return ctx.db.selectFrom('import_job').selectAll().where('id', '=', upload.value).executeTakeFirstOrThrow();
     });
     const job = check.value;
+    console.log(`Upload: ${secs(upload.ms)}`);
     console.log(`Check:  ${secs(check.ms)} (${Math.round(ROWS / (check.ms / 1000))} rows/s; Node CPU ${secs(check.cpuMs)}) → ${job.status}: ${job.valid_rows} valid, ${job.error_rows} with problems, ${job.new_rows} new`);
     printSqlTimes('checking');
     if (job.status !== 'ready') throw new Error(`import failed: ${job.message_key}`);
 
-    const commit = await measured(async () => {
+    const commit = await measured('commit', async () => {
       await commitImport(ctx, runner, actor, { actorId: userId, actorUsername: 'bench', ip: null }, job.id);
       await runner.settled(job.id);
       return ctx.db.selectFrom('import_job').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
@@ -150,8 +174,10 @@ async function main() {
     const done = commit.value;
     const residents = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM resident`.execute(ctx.db)).rows[0]!.n);
     console.log(`Commit: ${secs(commit.ms)} (${Math.round(ROWS / (commit.ms / 1000))} rows/s; Node CPU ${secs(commit.cpuMs)}) → ${done.status}: ${done.new_rows} new, ${done.households_created} households; ${residents} residents in the registry`);
-    console.log(`Memory of this process: before the import RSS ${mb(baseline.rss)} / heap ${mb(baseline.heapUsed)}; ` +
-      `peak while checking RSS ${mb(check.rss)} / heap ${mb(check.heap)}; peak while committing RSS ${mb(commit.rss)} / heap ${mb(commit.heap)}`);
+    console.log(`Memory of this process before the import: ${peaks({ ...baseline })}`);
+    console.log(`  peak while uploading:  ${peaks(upload.peak)}`);
+    console.log(`  peak while checking:   ${peaks(check.peak)}`);
+    console.log(`  peak while committing: ${peaks(commit.peak)}`);
     if (check.retained) console.log(`Heap live after a full GC (peak of samples every 2 s): checking ${mb(check.retained)}, committing ${mb(commit.retained)}`);
     printSqlTimes('committing');
     if (done.status !== 'committed' || residents !== ROWS) process.exitCode = 1;

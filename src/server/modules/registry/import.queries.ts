@@ -132,21 +132,55 @@ export interface IssueInsert {
 }
 
 /**
+ * Checked rows as the lines COPY reads into import_row, encoded as each is added: a batch waiting to be
+ * staged is bytes off the JavaScript heap, not a string per row kept until the write (which the
+ * collector would move to its old generation, growing the heap by the length of the import). Cleared
+ * and filled again, the same bytes serve batch after batch.
+ */
+export class StagedRows {
+  private readonly job: string;
+  private buf = Buffer.alloc(0);
+  private used = 0;
+  count = 0;
+
+  constructor(jobId: string) {
+    this.job = String(BigInt(jobId));
+  }
+
+  add(r: StagedRowInsert): void {
+    const line = `${this.job}\t${r.row_number}\t${r.status}\t${r.action ?? '\\N'}\t${r.resident_id === null ? '\\N' : String(BigInt(r.resident_id))}\t${r.data === null ? '\\N' : copyText(r.data)}\n`;
+    const need = Buffer.byteLength(line, 'utf8');
+    if (this.used + need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(256 * 1024, 2 * this.buf.length, this.used + need));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    this.used += this.buf.write(line, this.used, 'utf8');
+    this.count++;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.used);
+  }
+
+  /** Empty again, keeping the bytes for the next batch (once its COPY is over). */
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+  }
+}
+
+/**
  * Stage a batch of checked rows and their problems. The rows go by COPY on a connection of their own
  * (the cheapest way in for the server: no statement to plan, each row's JSON parsed once); the
  * problems, few, by one statement with a handful of parameters however many they are.
  */
-export async function insertStaged(pool: pg.Pool, db: Executor, jobId: string, rows: StagedRowInsert[], issues: IssueInsert[]): Promise<void> {
-  if (rows.length) {
-    const id = String(BigInt(jobId));
-    let text = '';
-    for (const r of rows) {
-      text += `${id}\t${r.row_number}\t${r.status}\t${r.action ?? '\\N'}\t${r.resident_id === null ? '\\N' : String(BigInt(r.resident_id))}\t${r.data === null ? '\\N' : copyText(r.data)}\n`;
-    }
+export async function insertStaged(pool: pg.Pool, db: Executor, jobId: string, rows: StagedRows, issues: IssueInsert[]): Promise<void> {
+  if (rows.count) {
     const client = await pool.connect();
     let failure: unknown;
     try {
-      await pipeline(Readable.from([text]), client.query(copyFrom('COPY import_row (job_id, row_number, status, action, resident_id, data) FROM STDIN')));
+      await pipeline(Readable.from([rows.bytes()]), client.query(copyFrom('COPY import_row (job_id, row_number, status, action, resident_id, data) FROM STDIN')));
     } catch (err) {
       failure = err;
       throw err;
@@ -419,4 +453,35 @@ export async function replaceResidentTags(db: Executor, rows: { id: string; tags
     INSERT INTO resident_tag (resident_id, tag_id, since)
     SELECT v.id, unnest(v.tags), current_date FROM jsonb_to_recordset(${json}::jsonb) AS v(id bigint, tags bigint[])
     ON CONFLICT DO NOTHING`.execute(db);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ID numbers a check has read (a repeat within a file is an error), held by the check's own connection
+
+/** A table of this session: each ID-number hash read so far and the row it was first on. */
+export async function openSeenIds(db: Executor): Promise<void> {
+  await sql`DROP TABLE IF EXISTS pg_temp.import_seen_id`.execute(db);
+  await sql`CREATE TEMP TABLE import_seen_id (hash text COLLATE "C" PRIMARY KEY, row_number integer NOT NULL)`.execute(db);
+}
+
+/**
+ * Note a batch's hashes (each with its first row in the batch); returns those noted by an earlier
+ * batch, with the row they were first on. One statement: what it reads is the table before its own
+ * inserts, and the earlier row is looked up by key for the repeats only.
+ */
+export async function markSeenIds(db: Executor, hashes: string[], rows: number[]): Promise<Map<string, number>> {
+  if (hashes.length === 0) return new Map();
+  const r = await sql<{ hash: string; row_number: number }>`
+    WITH b AS (SELECT * FROM unnest(${hashes}::text[], ${rows}::integer[]) AS b(hash, row_number)),
+    ins AS (
+      INSERT INTO pg_temp.import_seen_id (hash, row_number) SELECT hash, row_number FROM b
+      ON CONFLICT (hash) DO NOTHING RETURNING hash
+    )
+    SELECT b.hash, (SELECT s.row_number FROM pg_temp.import_seen_id s WHERE s.hash = b.hash) AS row_number
+    FROM b WHERE NOT EXISTS (SELECT FROM ins WHERE ins.hash = b.hash)`.execute(db);
+  return new Map(r.rows.map((x) => [x.hash, x.row_number]));
+}
+
+export async function dropSeenIds(db: Executor): Promise<void> {
+  await sql`DROP TABLE IF EXISTS pg_temp.import_seen_id`.execute(db);
 }

@@ -8,10 +8,11 @@ import { idCheckChar } from '../../../shared/validation/id-number.js';
 import { IMPORT_COLUMNS } from '../../../shared/registry/import.schemas.js';
 import {
   CHOICES, WorkbookProblem, XLSX_EXAMPLE_ID, buildTemplate, choiceLabel, excelSerialToIso, headerColumn, isExampleName,
-  outlineWorkbook, parseChoice, parseDateText, readHeader, readRow, readSheetXml, residentSheetCells, sheetRows, splitTags, type ChoiceColumn,
+  SharedStrings, outlineWorkbook, parseChoice, parseDateText, readHeader, readRow, readSharedStrings, readSheetXml, residentSheetCells, sheetRows,
+  splitTags, type ChoiceColumn,
 } from './import.workbook.js';
 import { Readable } from 'node:stream';
-import { floorFromRoom, planChange, receiveUpload, type Staged } from './import.service.js';
+import { floorFromRoom, inBatches, planChange, receiveUpload, type Staged } from './import.service.js';
 import type { PersonRow } from './import.queries.js';
 
 const TODAY = new Date('2026-11-20T01:00:00Z');
@@ -267,6 +268,24 @@ describe('looking inside an upload', () => {
       expect(rows).toEqual(expected);
     }
   });
+  it('reads the shared strings as they stream by, however the stream is cut, keeping them off the heap', async () => {
+    const xml = '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="x" count="6" uniqueCount="6">'
+      + '<si><t>张三</t></si><si><t xml:space="preserve"> 1栋 </t></si><si/><si><r><t>王</t></r><r><rPr><b/><sz val="11"/></rPr><t>五 &amp; &#x674E;</t></r>'
+      + '<rPh sb="0" eb="1"><t>WANG</t></rPh><phoneticPr fontId="1"/></si><si><t>汪</t><rPh sb="0" eb="1"><t>WANG</t></rPh></si><x:si><x:t>&lt;b&gt;</x:t></x:si></sst>';
+    const bytes = Buffer.from(xml, 'utf8');
+    for (const size of [1, 3, 64, bytes.length]) {
+      const chunks = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const shared = await readSharedStrings(Readable.from(chunks));
+      expect(Array.from({ length: shared.length }, (_, i) => shared.at(i))).toEqual(['张三', ' 1栋 ', '', '王五 & 李', '汪', '<b>']);
+      expect([shared.at(-1), shared.at(6), shared.at(Number.NaN)]).toEqual([undefined, undefined, undefined]);
+    }
+    // Many strings: one buffer about the size of their text, not a string each on the heap.
+    const many = new SharedStrings();
+    for (let i = 0; i < 100_000; i++) many.push(`4201051985${String(i).padStart(8, '0')}`);
+    expect(many.at(54_321)).toBe('420105198500054321');
+    expect(many.byteLength).toBeLessThan(4 * 1024 * 1024);
+  });
   it('says plainly when a file is not an xlsx workbook', async () => {
     const random = await write('random.xlsx', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
     await expect(outlineWorkbook(random, () => true)).rejects.toEqual(new WorkbookProblem('import.failed.not_xlsx'));
@@ -289,6 +308,58 @@ describe('receiving an upload', () => {
     await expect(receiveUpload(path.join(dir, 'up'), Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), 10)).rejects.toMatchObject({ status: 413, key: 'import.file_too_large' });
     await expect(receiveUpload(path.join(dir, 'up'), Readable.from([]), 10)).rejects.toMatchObject({ status: 400, key: 'import.file_empty' });
     expect(await fs.readdir(path.join(dir, 'up'))).toEqual([path.basename(got.file)]);
+  });
+});
+
+describe('checking in batches', () => {
+  it('reads the next batch while one is checked and one written, never holding more than three batches of the file', async () => {
+    const total = 10_500;
+    const size = 1000;
+    let read = 0;
+    let written = 0;
+    let mostInFlight = 0;
+    async function* items() {
+      for (let i = 1; i <= total; i++) {
+        read++;
+        mostInFlight = Math.max(mostInFlight, read - written);
+        yield i;
+      }
+    }
+    const batches: number[][] = [];
+    await inBatches(items(), size, async (batch) => [...batch], async (batch) => {
+      // A slow write: the reader runs ahead as far as it may meanwhile.
+      for (let k = 0; k < 50; k++) await new Promise((r) => setImmediate(r));
+      batches.push(batch);
+      written += batch.length;
+    });
+    expect(written).toBe(total);
+    expect(batches.map((b) => b.length)).toEqual([...Array(10).fill(size), 500]);
+    expect(batches.flat()).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // The batch being written, the one checked meanwhile and the one read meanwhile: the reading runs
+    // ahead of the writes, but not by the file.
+    expect(mostInFlight).toBeLessThanOrEqual(3 * size);
+    expect(mostInFlight).toBeGreaterThan(2 * size);
+  });
+  it('stops at a failed check after the write in flight, and reports a failed write', async () => {
+    async function* items() {
+      for (let i = 1; i <= 5000; i++) yield i;
+    }
+    const written: number[] = [];
+    let writing = 0;
+    await expect(inBatches(items(), 1000, async (batch) => {
+      if (batch[0] === 2001) throw new Error('bad batch');
+      return batch;
+    }, async (batch) => {
+      writing++;
+      for (let k = 0; k < 20; k++) await new Promise((r) => setImmediate(r));
+      written.push(batch[0]!);
+      writing--;
+    })).rejects.toThrow('bad batch');
+    expect(written).toEqual([1, 1001]);
+    expect(writing).toBe(0);
+    await expect(inBatches(items(), 1000, async (batch) => batch, async (batch) => {
+      if (batch[0] === 3001) throw new Error('write failed');
+    })).rejects.toThrow('write failed');
   });
 });
 

@@ -663,24 +663,20 @@ export interface SheetRow {
   date1904: boolean;
 }
 
-/** What sheetRows needs of exceljs 4.4.0's WorkbookReader beyond its typed surface: its shared-strings reader. */
-interface ReaderInternals {
-  sharedStrings?: unknown[];
-  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-}
-
 /**
  * The rows of the sheet stored at `sheetPath` (xl/worksheets/sheetN.xml, as outlineWorkbook found
- * it), one at a time, memory flat whatever the file's length (only the shared strings are cached,
- * bounded by outlineWorkbook).
+ * it), one at a time, memory flat whatever the file's length: nothing of the sheet is kept but the
+ * row being read, and the shared strings are kept off the JavaScript heap (SharedStrings), their size
+ * bounded by outlineWorkbook.
  *
- * The shared strings are read by exceljs's streaming reader (rich text and all); the sheet itself by
- * readSheetXml below — exceljs's worksheet reader builds a full cell model (styles, addresses) for
- * every cell through a general XML parser, most of the time of a large import's check. The zip parts
- * are taken from the central directory rather than through exceljs's own zip walk: that walk
- * (unzipper's Parse) ends when the input ends, which can be before the last parts are parsed — seen
- * here dropping xl/workbook.xml, and Excel stores sharedStrings.xml near the end, whose loss would
- * silently empty every text cell.
+ * Both the shared strings and the sheet are read by the small streaming readers below — exceljs's
+ * readers build a full model (styles, addresses, rich-text runs with their fonts) for every cell and
+ * string through a general XML parser: most of the time of a large import's check, and its cached
+ * shared strings were 15 MB of heap for a 100 000-row sheet (each a slice keeping its parser chunk
+ * alive). The zip parts are taken from the central directory rather than through exceljs's own zip
+ * walk: that walk (unzipper's Parse) ends when the input ends, which can be before the last parts are
+ * parsed — seen here dropping xl/workbook.xml, and Excel stores sharedStrings.xml near the end, whose
+ * loss would silently empty every text cell.
  */
 export async function* sheetRows(file: string, sheetPath: string): AsyncGenerator<SheetRow> {
   if (!/^xl\/worksheets\/sheet\d+\.xml$/.test(sheetPath)) throw new WorkbookProblem('import.failed.unreadable');
@@ -692,15 +688,15 @@ export async function* sheetRows(file: string, sheetPath: string): AsyncGenerato
     const workbook = entries.get('xl/workbook.xml');
     if (!sheet || !workbook) throw new WorkbookProblem('import.failed.unreadable');
     const date1904 = /<(?:\w+:)?workbookPr\b[^>]*\sdate1904\s*=\s*["'](?:1|true)["']/.test(await entryText(file, fh, workbook));
-    let shared: unknown[] = [];
     const sharedEntry = entries.get('xl/sharedStrings.xml');
+    let shared = new SharedStrings();
     if (sharedEntry) {
-      const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-        worksheets: 'ignore', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore',
-      });
-      const internals = reader as unknown as ReaderInternals;
-      for await (const _ of internals._parseSharedStrings(await entryStream(file, fh, sharedEntry))) { /* cached on the reader */ }
-      shared = internals.sharedStrings ?? [];
+      const strings = await entryStream(file, fh, sharedEntry);
+      try {
+        shared = await readSharedStrings(strings as AsyncIterable<Buffer>);
+      } finally {
+        strings.destroy();
+      }
     }
     const stream = await entryStream(file, fh, sheet);
     try {
@@ -713,6 +709,102 @@ export async function* sheetRows(file: string, sheetPath: string): AsyncGenerato
   }
 }
 
+/** What the sheet reader needs of the shared strings: the one at an index (an array will do). */
+export interface SharedStringsLookup {
+  at(index: number): unknown;
+}
+
+/**
+ * A workbook's shared strings as one UTF-8 buffer and where each ends: off the JavaScript heap (the
+ * collector neither traces it nor grows the heap for it) and about the size of their text — the
+ * 210 000 ID numbers, phone numbers and names of a 100 000-row sheet take 3.5 MB here against 15 MB
+ * as strings. A string is decoded when a cell asks for it.
+ */
+export class SharedStrings implements SharedStringsLookup {
+  private bytes = Buffer.alloc(0);
+  private used = 0;
+  private ends = new Uint32Array(0);
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes held (text and index). */
+  get byteLength(): number {
+    return this.bytes.length + this.ends.byteLength;
+  }
+
+  push(text: string): void {
+    const need = Buffer.byteLength(text, 'utf8');
+    if (this.used + need > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(64 * 1024, 2 * this.bytes.length, this.used + need));
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    this.used += this.bytes.write(text, this.used, 'utf8');
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(Math.max(1024, 2 * this.ends.length));
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[this.count++] = this.used;
+  }
+
+  at(index: number): string | undefined {
+    if (!(index >= 0 && index < this.count)) return undefined;
+    return this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
+  }
+}
+
+/** An <si> element no longer than this: else the shared strings are unreadable. */
+const MAX_SI_CHARS = 16 * 1024 * 1024;
+
+/**
+ * The shared strings of a workbook (xl/sharedStrings.xml) as they stream by: each <si>'s text — its
+ * <t>, or the <t> of its rich-text runs joined (the runs' fonts dropped, as normalizeCell would), the
+ * phonetic guide (<rPh>) left out.
+ */
+export async function readSharedStrings(chunks: AsyncIterable<Buffer>): Promise<SharedStrings> {
+  const out = new SharedStrings();
+  const decoder = new StringDecoder('utf8');
+  const siStart = /<(?:[A-Za-z_][\w.-]*:)?si\b/g;
+  let buf = '';
+  const take = (final: boolean) => {
+    let at = 0;
+    for (;;) {
+      siStart.lastIndex = at;
+      const m = siStart.exec(buf);
+      if (!m) {
+        at = Math.max(at, buf.length - 64);
+        break;
+      }
+      const tagEnd = buf.indexOf('>', m.index);
+      if (tagEnd < 0) { at = m.index; break; }
+      if (buf[tagEnd - 1] === '/') {
+        out.push('');
+        at = tagEnd + 1;
+        continue;
+      }
+      const close = `</${m[0].slice(1)}>`;
+      const closeAt = buf.indexOf(close, tagEnd);
+      if (closeAt < 0) { at = m.index; break; }
+      out.push(runsText(buf.slice(tagEnd + 1, closeAt)));
+      at = closeAt + close.length;
+    }
+    if (final) at = buf.length;
+    buf = buf.slice(at);
+  };
+  for await (const chunk of chunks) {
+    buf += decoder.write(chunk);
+    take(false);
+    if (buf.length > MAX_SI_CHARS) throw new WorkbookProblem('import.failed.unreadable');
+  }
+  buf += decoder.end();
+  take(true);
+  return out;
+}
+
 /** A row element no longer than this (a full row of 16 384 long cells is far less): else the sheet is unreadable. */
 const MAX_ROW_CHARS = 64 * 1024 * 1024;
 
@@ -723,7 +815,7 @@ const MAX_ROW_CHARS = 64 * 1024 * 1024;
  * serial days) as numbers, booleans, errors as { error }, formulas as { formula, result }. Missing
  * row and cell references count on from the previous one, as Excel reads them.
  */
-export async function* readSheetXml(chunks: AsyncIterable<Buffer>, shared: readonly unknown[]): AsyncGenerator<{ number: number; values: unknown[] }> {
+export async function* readSheetXml(chunks: AsyncIterable<Buffer>, shared: SharedStringsLookup): AsyncGenerator<{ number: number; values: unknown[] }> {
   const decoder = new StringDecoder('utf8');
   const rowStart = /<(?:[A-Za-z_][\w.-]*:)?row\b/g;
   let buf = '';
@@ -779,6 +871,13 @@ const IS = /<(?:[A-Za-z_][\w.-]*:)?is\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\
 const PHONETIC = /<(?:[A-Za-z_][\w.-]*:)?rPh\b[\s\S]*?<\/(?:[A-Za-z_][\w.-]*:)?rPh>/g;
 const T = /<(?:[A-Za-z_][\w.-]*:)?t\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?t>)/g;
 
+/** The text of a string item (<is> or <si>): its <t>, or its runs' <t> joined, without the phonetic guide (<rPh>). */
+function runsText(xml: string): string {
+  let text = '';
+  for (const t of xml.replace(PHONETIC, '').matchAll(T)) text += t[1] ?? '';
+  return xmlDecode(text);
+}
+
 function columnNumber(letters: string): number {
   let n = 0;
   for (let i = 0; i < letters.length; i++) n = n * 26 + ((letters.charCodeAt(i) | 0x20) - 96);
@@ -786,7 +885,7 @@ function columnNumber(letters: string): number {
 }
 
 /** The cells of one row's XML, by column number. */
-function rowValues(xml: string, shared: readonly unknown[]): unknown[] {
+function rowValues(xml: string, shared: SharedStringsLookup): unknown[] {
   const values: unknown[] = [];
   let col = 0;
   CELL.lastIndex = 0;
@@ -802,11 +901,10 @@ function rowValues(xml: string, shared: readonly unknown[]): unknown[] {
   return values;
 }
 
-function cellValue(type: string | undefined, body: string, shared: readonly unknown[]): unknown {
+function cellValue(type: string | undefined, body: string, shared: SharedStringsLookup): unknown {
   if (type === 'inlineStr') {
     const is = IS.exec(body);
-    // The text of its runs (<t>), without the phonetic guide (<rPh>).
-    if (is) return xmlDecode([...(is[1] ?? '').replace(PHONETIC, '').matchAll(T)].map((t) => t[1] ?? '').join(''));
+    if (is) return runsText(is[1] ?? '');
   }
   const v = V.exec(body)?.[1];
   const f = F.exec(body);
@@ -817,7 +915,10 @@ function cellValue(type: string | undefined, body: string, shared: readonly unkn
   }
   if (v === undefined || v === '') return undefined;
   switch (type) {
-    case 's': return shared[parseInt(v, 10)] ?? undefined;
+    case 's': {
+      const i = parseInt(v, 10);
+      return i >= 0 ? shared.at(i) ?? undefined : undefined;
+    }
     case 'inlineStr':
     case 'str': return xmlDecode(v);
     case 'e': return { error: xmlDecode(v) };
