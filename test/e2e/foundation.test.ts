@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, clearScreenshots, launchBrowser, screenshot, totpCode, type Browser } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, clearScreenshots, launchBrowser, screenshot, settledBox, totpCode, type Browser } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names ("plus 新增下级"). */
@@ -186,7 +186,8 @@ describe('foundation in Chromium', () => {
     expect(await canvas.locator('circle').count()).toBeGreaterThan(40);
     expect(await drawer.getByRole('button', { name: label('完成') }).isDisabled()).toBe(true);
 
-    const box = (await canvas.boundingBox())!;
+    // Where the canvas is once the modal has finished opening (its zoom moves it).
+    const box = await settledBox(canvas);
     const at = (fx: number, fy: number) => page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
     const vertices = canvas.getByTestId('draw-vertex');
     await at(0.40, 0.30);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { TOTP, Secret } from 'otpauth';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
 
@@ -131,4 +131,20 @@ export async function openDemo(clearShots: () => Promise<void>, pageErrors: stri
   page.setDefaultTimeout(45_000);
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
   return { server, browser, page };
+}
+
+/**
+ * An element's box once it has stopped moving: a modal opens with a zoom from the button that opened
+ * it, and a click placed from a box read during that animation lands somewhere else (on a map: at
+ * another coordinate). Two readings 150 ms apart must agree.
+ */
+export async function settledBox(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  let prev = await locator.boundingBox();
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    const box = await locator.boundingBox();
+    if (box && prev && box.x === prev.x && box.y === prev.y && box.width === prev.width && box.height === prev.height) return box;
+    prev = box;
+  }
+  throw new Error('settledBox: the element kept moving for 15 s');
 }
