@@ -125,3 +125,15 @@ export async function signedIn(app: FastifyInstance, username: string, password 
 }
 
 export const TEST_PASSWORD = 'Test-Passw0rd!';
+
+/** Poll a background job (a registry import at `/api/registry/imports/:id`, a hotline import …) until its work is over. */
+export async function settledJob(c: Client, url: string): Promise<any> {
+  for (let i = 0; i < 1500; i++) {
+    const res = await c.get(url);
+    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+    const job = res.json();
+    if (job.status !== 'validating' && job.status !== 'committing') return job;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${url} did not settle`);
+}

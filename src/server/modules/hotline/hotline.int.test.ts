@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signedIn, Client, type TestApp } from '../../../../test/helpers/app.js';
+import { createTestApp, signedIn, Client, type TestApp, settledJob } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { XLSX_TYPE } from '../../../shared/hotline.schemas.js';
 
@@ -46,14 +46,7 @@ async function upload(c: Client, sourceId: string, body: Buffer | string, conten
   });
 }
 
-async function settled(c: Client, jobId: string) {
-  for (let i = 0; i < 1000; i++) {
-    const job = (await c.get(`/api/hotline/imports/${jobId}`)).json();
-    if (job.status !== 'validating' && job.status !== 'committing') return job;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('job did not settle');
-}
+const settled = (c: Client, jobId: string) => settledJob(c, `/api/hotline/imports/${jobId}`);
 
 /** Upload, take the proposed mapping (with `patch`), check, and return the settled job. */
 async function checked(c: Client, sourceId: string, body: Buffer | string, contentType?: string, patch: Record<string, unknown> = {}) {

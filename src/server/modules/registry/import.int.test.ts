@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signedIn, Client, type TestApp } from '../../../../test/helpers/app.js';
+import { createTestApp, signedIn, Client, type TestApp, settledJob } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { idCheckChar } from '../../../shared/validation/id-number.js';
 import { XLSX_CONTENT_TYPE } from '../../../shared/registry/import.schemas.js';
@@ -68,17 +68,7 @@ async function upload(c: Client, body: Buffer | string, unitId: string, opts: { 
   });
 }
 
-/** Poll a job until its background work is over. */
-async function settled(c: Client, jobId: string) {
-  for (let i = 0; i < 1500; i++) {
-    const res = await c.get(`/api/registry/imports/${jobId}`);
-    const job = res.json();
-    if (res.statusCode !== 200) throw new Error(`job ${jobId}: ${res.statusCode} ${res.body}`);
-    if (job.status !== 'validating' && job.status !== 'committing') return job;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('job did not settle');
-}
+const settled = (c: Client, jobId: string) => settledJob(c, `/api/registry/imports/${jobId}`);
 
 async function importFile(c: Client, body: Buffer, unitId: string) {
   const res = await upload(c, body, unitId, { fileName: '居民.xlsx' });

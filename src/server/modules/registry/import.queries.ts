@@ -8,6 +8,7 @@ import type { Actor } from '../../core/access/actor.js';
 import { inScope } from '../../core/access/scope.js';
 import type { Params } from '../../../shared/i18n/index.js';
 import { P } from './registry.policy.js';
+import { Utf8Bytes } from './import.workbook.js';
 
 export type JobRow = Selectable<ImportJobTable> & {
   unit_name: string;
@@ -139,8 +140,7 @@ export interface IssueInsert {
  */
 export class StagedRows {
   private readonly job: string;
-  private buf = Buffer.alloc(0);
-  private used = 0;
+  private readonly text = new Utf8Bytes(256 * 1024);
   count = 0;
 
   constructor(jobId: string) {
@@ -149,23 +149,17 @@ export class StagedRows {
 
   add(r: StagedRowInsert): void {
     const line = `${this.job}\t${r.row_number}\t${r.status}\t${r.action ?? '\\N'}\t${r.resident_id === null ? '\\N' : String(BigInt(r.resident_id))}\t${r.data === null ? '\\N' : copyText(r.data)}\n`;
-    const need = Buffer.byteLength(line, 'utf8');
-    if (this.used + need > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(256 * 1024, 2 * this.buf.length, this.used + need));
-      this.buf.copy(grown, 0, 0, this.used);
-      this.buf = grown;
-    }
-    this.used += this.buf.write(line, this.used, 'utf8');
+    this.text.append(line);
     this.count++;
   }
 
   bytes(): Buffer {
-    return this.buf.subarray(0, this.used);
+    return this.text.bytes();
   }
 
   /** Empty again, keeping the bytes for the next batch (once its COPY is over). */
   clear(): void {
-    this.used = 0;
+    this.text.clear();
     this.count = 0;
   }
 }

@@ -720,9 +720,46 @@ export interface SharedStringsLookup {
  * 210 000 ID numbers, phone numbers and names of a 100 000-row sheet take 3.5 MB here against 15 MB
  * as strings. A string is decoded when a cell asks for it.
  */
-export class SharedStrings implements SharedStringsLookup {
-  private bytes = Buffer.alloc(0);
+/** Text appended as UTF-8 into one buffer that doubles when full: bytes off the JavaScript heap. */
+export class Utf8Bytes {
+  private buf = Buffer.alloc(0);
   private used = 0;
+
+  constructor(private readonly firstSize: number) {}
+
+  /** Append `text`; returns the length in bytes afterwards. */
+  append(text: string): number {
+    const need = Buffer.byteLength(text, 'utf8');
+    if (this.used + need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.firstSize, 2 * this.buf.length, this.used + need));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
+    return this.used;
+  }
+
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** The bytes written (a view, valid until the next append or clear). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.used);
+  }
+
+  toString(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /** Empty again, keeping the memory. */
+  clear(): void {
+    this.used = 0;
+  }
+}
+
+export class SharedStrings implements SharedStringsLookup {
+  private readonly text = new Utf8Bytes(64 * 1024);
   private ends = new Uint32Array(0);
   private count = 0;
 
@@ -732,28 +769,22 @@ export class SharedStrings implements SharedStringsLookup {
 
   /** Bytes held (text and index). */
   get byteLength(): number {
-    return this.bytes.length + this.ends.byteLength;
+    return this.text.capacity + this.ends.byteLength;
   }
 
   push(text: string): void {
-    const need = Buffer.byteLength(text, 'utf8');
-    if (this.used + need > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(64 * 1024, 2 * this.bytes.length, this.used + need));
-      this.bytes.copy(grown, 0, 0, this.used);
-      this.bytes = grown;
-    }
-    this.used += this.bytes.write(text, this.used, 'utf8');
+    const end = this.text.append(text);
     if (this.count === this.ends.length) {
       const grown = new Uint32Array(Math.max(1024, 2 * this.ends.length));
       grown.set(this.ends);
       this.ends = grown;
     }
-    this.ends[this.count++] = this.used;
+    this.ends[this.count++] = end;
   }
 
   at(index: number): string | undefined {
     if (!(index >= 0 && index < this.count)) return undefined;
-    return this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
+    return this.text.toString(index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]!);
   }
 }
 

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signedIn, type Client, type TestApp } from '../../../../test/helpers/app.js';
+import { createTestApp, signedIn, type Client, type TestApp, settledJob } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { idCheckChar } from '../../../shared/validation/id-number.js';
 import { XLSX_CONTENT_TYPE } from '../../../shared/registry/import.schemas.js';
@@ -72,14 +72,7 @@ async function xlsx(rows: unknown[][]): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-async function settled(c: Client, jobId: string) {
-  for (let i = 0; i < 1500; i++) {
-    const job = (await c.get(`/api/registry/imports/${jobId}`)).json();
-    if (job.status !== 'validating' && job.status !== 'committing') return job;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('job did not settle');
-}
+const settled = (c: Client, jobId: string) => settledJob(c, `/api/registry/imports/${jobId}`);
 
 beforeAll(async () => {
   t = await createTestApp();
