@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { createTestApp, signedIn, Client, type TestApp } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { tick } from '../cases/cases.watch.js';
@@ -205,7 +205,11 @@ describe('GET /api/cockpit/summary', () => {
       const p = periodsOf(from, to);
       const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path,
         { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
-      const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify(r)).sort();
+      // The mean is a sum of whole microseconds divided (Linli) or an average of hours (reference):
+      // the same number, not always the same digits.
+      const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
+        ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
+      })).sort();
       expect(norm(ref.rows)).toEqual(norm(mine));
       const expected = assemble(ref.rows, await Q.topCategories(t.db), await Q.gridsUnder(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path), 'zh-CN');
       expect({ current: s.current, yoy: s.yoy, mom: s.mom, byCategory: s.byCategory, bySource: s.bySource, byMonth: s.byMonth, grids: s.grids, outsideGrids: s.outsideGrids })
@@ -235,5 +239,64 @@ describe('migrations/0016 backfill of existing rows', () => {
     expect(await facts(ids.B!)).toMatchObject({ responded_at: at('2026-11-20T12:00:00'), response_deadline: null, was_overdue: false });
     const s = await ok(await street.get(`/api/cockpit/summary?${DAY}`));
     expect(s.current).toMatchObject({ responseUnknown: 3, responseCounted: 3, respondedOnTime: 2 }); // E and G in time, F not
+  });
+});
+
+describe('migrations/0023: the tally kept by the cases\' trigger', () => {
+  const MEASURES = 'n, overdue, response_counted, responded_on_time, response_unknown, closed_on_time, rated, satisfied_or_basic, overdue_open, close_us, close_n';
+  /** Rows where the tally and the cases counted afresh disagree (a row whose cases all left it is all zeros). */
+  async function disagreements() {
+    const kept = sql.raw(`(SELECT * FROM case_tally WHERE greatest(${MEASURES.split(', ').map((m) => `abs(${m})`).join(', ')}) > 0)`);
+    const keptSources = sql.raw('(SELECT * FROM case_tally_source WHERE n <> 0 OR overdue <> 0)');
+    const { rows } = await sql<Record<string, unknown>>`
+      (${kept} EXCEPT SELECT * FROM case_tally_counted) UNION ALL (SELECT * FROM case_tally_counted EXCEPT ${kept})`.execute(t.db);
+    const { rows: sources } = await sql<Record<string, unknown>>`
+      (${keptSources} EXCEPT SELECT * FROM case_tally_source_counted) UNION ALL (SELECT * FROM case_tally_source_counted EXCEPT ${keptSources})`.execute(t.db);
+    return [...rows, ...sources];
+  }
+
+  it('holds what the cases count afresh, through the API\'s whole case loop, direct writes, moves and deletes', async () => {
+    expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM case_tally WHERE n > 0`.execute(t.db)).rows[0]!.n)).toBeGreaterThan(3);
+    expect(await disagreements()).toEqual([]);
+    const garbageTop = await t.db.selectFrom('case_category').select('parent_id').where('code', '=', GARBAGE).executeTakeFirstOrThrow();
+    const other = await t.db.selectFrom('case_category').select('id').where('parent_id', 'is not', null)
+      .where('parent_id', '<>', garbageTop.parent_id!).orderBy('id').executeTakeFirstOrThrow();
+    // Another grid, another top-level category, another month, another source, a late rating: each its own transaction.
+    await t.db.updateTable('cases').set({ unit_id: tree.gridB1g1.id, unit_path: tree.gridB1g1.path }).where('id', '=', ids.G!).execute();
+    await t.db.updateTable('cases').set({ category_id: other.id }).where('id', '=', ids.H!).execute();
+    await t.db.updateTable('cases').set({ created_at: at('2026-10-31T23:30:00') }).where('id', '=', ids.I!).execute();
+    await t.db.updateTable('cases').set({ source: 'hotline', was_overdue: true }).where('id', '=', ids.J!).execute();
+    await t.db.updateTable('cases').set({ rating: 'basic', rated_at: at('2026-11-21T08:00:00') }).where('id', '=', ids.I!).execute();
+    expect(await disagreements()).toEqual([]);
+    // One statement over many rows (as the overdue watch writes), then a case gone.
+    await t.db.updateTable('cases').set({ overdue_level: 'red', was_overdue: true }).where('state', 'not in', ['closed', 'rejected', 'merged']).execute();
+    await t.db.deleteFrom('cases').where('id', '=', ids.J!).execute();
+    expect(await disagreements()).toEqual([]);
+    // A rolled-back write leaves no trace.
+    await t.db.transaction().execute(async (trx) => {
+      await trx.updateTable('cases').set({ state: 'closed', closed_at: at('2026-11-21T09:00:00') }).where('id', '=', ids.F!).execute();
+      throw new Error('rolled back');
+    }).catch(() => {});
+    expect(await disagreements()).toEqual([]);
+    // The cockpit read from it still equals the reference query on every period shape.
+    const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
+    for (const [from, to] of [['2026-10-01', '2026-11-30'], ['2026-01-01', '2026-11-20'], ['2025-11-15', '2026-11-21']] as const) {
+      const [start, end] = bounds({ from, to });
+      const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [tree.district.path, start, end]));
+      const p = periodsOf(from, to);
+      const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, tree.district.path,
+        { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
+      const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
+        ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
+      })).sort();
+      expect(norm(mine)).toEqual(norm(ref.rows));
+    }
+  });
+
+  it('case_tally_rebuild() counts it afresh', async () => {
+    await sql`UPDATE case_tally SET n = n + 5`.execute(t.db);
+    expect((await disagreements()).length).toBeGreaterThan(0);
+    await sql`SELECT case_tally_rebuild()`.execute(t.db);
+    expect(await disagreements()).toEqual([]);
   });
 });

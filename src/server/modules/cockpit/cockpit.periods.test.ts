@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, bounds, isRealDate, lastMonth, periodsOf, ratio, yearToDate } from './cockpit.periods.js';
+import { addMonths, bounds, isRealDate, lastMonth, periodsOf, ratio, wholeMonths, yearToDate } from './cockpit.periods.js';
 
 describe('cockpit periods', () => {
   it('a month compares with the month before and the same month a year earlier', () => {
@@ -34,5 +34,24 @@ describe('cockpit periods', () => {
     expect(isRealDate('2026-2-3')).toBe(false);
     expect(ratio(1, 0)).toBeNull();
     expect(ratio(1, 4)).toBe(0.25);
+  });
+});
+
+describe('whole months of a period', () => {
+  const at = (d: string) => new Date(`${d}T00:00:00+08:00`);
+  const split = (from: string, to: string) => wholeMonths(bounds({ from, to }));
+  it('a year to date: January to October whole, November so far from the cases', () => {
+    expect(split('2026-01-01', '2026-11-21')).toEqual({ months: ['2026-01-01', '2026-11-01'], ends: [[at('2026-11-01'), at('2026-11-22')]] });
+  });
+  it('ragged at both ends, across a year', () => {
+    expect(split('2025-02-10', '2025-12-31')).toEqual({ months: ['2025-03-01', '2026-01-01'], ends: [[at('2025-02-10'), at('2025-03-01')]] });
+    expect(split('2025-11-15', '2026-02-03')).toEqual({
+      months: ['2025-12-01', '2026-02-01'], ends: [[at('2025-11-15'), at('2025-12-01')], [at('2026-02-01'), at('2026-02-04')]],
+    });
+  });
+  it('a whole month, and less than one', () => {
+    expect(split('2026-02-01', '2026-02-28')).toEqual({ months: ['2026-02-01', '2026-03-01'], ends: [] });
+    expect(split('2026-11-10', '2026-11-16')).toEqual({ months: null, ends: [[at('2026-11-10'), at('2026-11-17')]] });
+    expect(split('2026-11-02', '2026-12-30')).toEqual({ months: null, ends: [[at('2026-11-02'), at('2026-12-31')]] });
   });
 });

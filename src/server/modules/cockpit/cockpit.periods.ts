@@ -75,3 +75,27 @@ export function lastMonth(today: string): Period {
 export function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
+
+/** The Beijing date of an instant. */
+function beijingDay(t: Date): string {
+  return new Date(t.getTime() + CST_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * [start, end) — Beijing midnights, as bounds() gives — split into the whole Beijing months it holds,
+ * as their first days [first, end) ("YYYY-MM-01"; null when it holds none), and the ragged ends
+ * outside them. The cockpit reads whole months from the tally and the ends from the cases.
+ */
+export function wholeMonths([start, end]: [Date, Date]): { months: [string, string] | null; ends: [Date, Date][] } {
+  const a = beijingDay(start);
+  const b = beijingDay(end);
+  const first = a.endsWith('-01') ? a : addMonths(`${a.slice(0, 7)}-01`, 1);
+  const last = `${b.slice(0, 7)}-01`;
+  if (first >= last) return { months: null, ends: start < end ? [[start, end]] : [] };
+  const ends: [Date, Date][] = [];
+  const firstAt = bounds({ from: first, to: first })[0];
+  const lastAt = bounds({ from: last, to: last })[0];
+  if (start < firstAt) ends.push([start, firstAt]);
+  if (lastAt < end) ends.push([lastAt, end]);
+  return { months: [first, last], ends };
+}

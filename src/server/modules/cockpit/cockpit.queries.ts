@@ -1,9 +1,10 @@
-import { sql, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
 import { inScope, inSubtree } from '../../core/access/scope.js';
 import type { Boundary } from '../../../shared/hierarchy.schemas.js';
 import { P } from './cockpit.policy.js';
+import { wholeMonths } from './cockpit.periods.js';
 
 /**
  * One row of the figures: kind 'total' (per period, with the parts of every rate), 'category'
@@ -46,72 +47,79 @@ export type Bounds = Record<'cur' | 'yoy' | 'mom', [Date, Date]>;
 const NONE = sql`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
 
 /**
- * The cockpit's figures in one statement: the subtree's cases reported in any of the three periods,
- * read once (a range of cases_cockpit_idx: inSubtree writes the subtree as a range of the ltree
- * order), then counted with FILTER aggregates.
+ * The cockpit's figures in one statement. Each period's whole Beijing months are read from the tally
+ * (case_tally, case_tally_source — migrations/0023: a subtree's units by path, then their rows by
+ * unit and month); its ragged ends (year to date, a week) from the cases themselves, a range of
+ * cases_cockpit_idx counted with the same case_tally_part; the median close time, not a sum, from
+ * the closed cases (cases_closed_time_idx).
  */
 export async function figures(db: Executor, actor: Actor, path: string, b: Bounds): Promise<FigureRow[]> {
-  const lo = new Date(Math.min(b.cur[0].getTime(), b.yoy[0].getTime(), b.mom[0].getTime()));
-  const hi = new Date(Math.max(b.cur[1].getTime(), b.yoy[1].getTime(), b.mom[1].getTime()));
-  // A year's previous period is the year before: its cases are read once, as 'yoy', and their
-  // totals copied to 'mom' (otherwise every case of that year was read, and counted, twice).
+  // A year's previous period is the year before: it is read once, as 'yoy', and its totals copied
+  // to 'mom'.
   const momIsYoy = b.mom[0].getTime() === b.yoy[0].getTime() && b.mom[1].getTime() === b.yoy[1].getTime();
-  const mom: [Date, Date] = momIsYoy ? [lo, lo] : b.mom;
-  const inPeriod = (p: [Date, Date]) => sql`c.created_at >= ${p[0]}::timestamptz AND c.created_at < ${p[1]}::timestamptz`;
-  // Each case in the periods it falls in: one when they do not overlap (a year, a month …), read as
-  // one CASE; a period longer than a year overlaps its 同比, and a case is then counted in both.
-  const apart = (x: [Date, Date], y: [Date, Date]) => x[1] <= y[0] || y[1] <= x[0];
-  const periods = apart(b.cur, b.yoy) && apart(b.cur, mom) && apart(b.yoy, mom)
-    ? sql`(SELECT CASE WHEN ${inPeriod(b.cur)} THEN 'cur' WHEN ${inPeriod(b.yoy)} THEN 'yoy' WHEN ${inPeriod(mom)} THEN 'mom' END) AS p(period)`
-    : sql`unnest(ARRAY[CASE WHEN ${inPeriod(b.cur)} THEN 'cur' END, CASE WHEN ${inPeriod(b.yoy)} THEN 'yoy' END,
-        CASE WHEN ${inPeriod(mom)} THEN 'mom' END]) AS p(period)`;
+  const periods = (momIsYoy ? ['cur', 'yoy'] : ['cur', 'yoy', 'mom']) as FigureRow['period'][];
+  const split = periods.map((period) => ({ period, ...wholeMonths(b[period]) }));
+  // A period longer than a year overlaps its 同比: a month, or a case, in both is counted in both.
+  const months = split.flatMap((s) => (s.months ? [sql`(${s.period}, ${s.months[0]}::date, ${s.months[1]}::date)`] : []));
+  const ends = split.flatMap((s) => s.ends.map(([from, to]) => ({ period: s.period, from, to })));
+  const lo = new Date(Math.min(...ends.map((e) => e.from.getTime())));
+  const hi = new Date(Math.max(...ends.map((e) => e.to.getTime())));
+  const fromEnds = (select: RawBuilder<unknown>) => sql`
+    SELECT e.period, ${select} FROM cases c
+    JOIN (VALUES ${sql.join(ends.map((e) => sql`(${e.period}, ${e.from}::timestamptz, ${e.to}::timestamptz)`))}) AS e(period, e_from, e_to)
+      ON c.created_at >= e.e_from AND c.created_at < e.e_to
+    CROSS JOIN LATERAL case_tally_part(c.unit_id, c.created_at, c.category_id, c.state, c.was_overdue,
+      c.response_deadline, c.responded_at, c.rating, c.overdue_level, c.closed_at) AS x
+    WHERE ${inSubtree('c.unit_path', path)} AND c.created_at >= ${lo} AND c.created_at < ${hi}
+      AND ${inScope(actor, P.read, 'c.unit_path')}`;
+  const fromMonths = (select: RawBuilder<unknown>, table: RawBuilder<unknown>) => sql`
+    SELECT p.period, ${select} FROM (VALUES ${sql.join(months)}) AS p(period, m_from, m_to)
+    JOIN ${table} t ON t.month >= p.m_from AND t.month < p.m_to
+    WHERE t.unit_id IN (SELECT id FROM units) AND t.n <> 0`;
+  const union = (...parts: (RawBuilder<unknown> | false)[]) => sql.join(parts.filter((x): x is RawBuilder<unknown> => x !== false), sql` UNION ALL `);
+  const FACTS = sql`unit_id, month, top_category_id, state_group, n, overdue, response_counted, responded_on_time,
+    response_unknown, closed_on_time, rated, satisfied_or_basic, overdue_open, close_us, close_n`;
+  const facts = union(
+    months.length > 0 && fromMonths(sql`t.*`, sql`case_tally`),
+    ends.length > 0 && fromEnds(sql`x.*`),
+  );
+  const sources = union(
+    months.length > 0 && fromMonths(sql`t.source, t.n, t.overdue`, sql`case_tally_source`),
+    ends.length > 0 && fromEnds(sql`c.source, 1, x.overdue`),
+  );
+  const median = sql.join(periods.map((p) => sql`
+    SELECT ${p} AS period, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.closed_at - c.created_at) / 3600) AS h
+    FROM cases c WHERE c.state = 'closed' AND c.unit_id IN (SELECT id FROM units)
+      AND c.created_at >= ${b[p][0]}::timestamptz AND c.created_at < ${b[p][1]}::timestamptz`), sql` UNION ALL `);
+  const sum = (column: string, where?: RawBuilder<unknown>) =>
+    where ? sql`COALESCE(sum(${sql.ref(column)}) FILTER (WHERE ${where}), 0)` : sql`COALESCE(sum(${sql.ref(column)}), 0)`;
   const { rows } = await sql<FigureRow>`
-    WITH r AS MATERIALIZED (
-      SELECT p.period, c.source, c.unit_id, c.was_overdue,
-             CASE WHEN c.state IN ('closed', 'rejected', 'merged') THEN c.state ELSE 'open' END AS state_group,
-             COALESCE(k.parent_id, k.id) AS top_id,
-             date_trunc('month', c.created_at AT TIME ZONE 'Asia/Shanghai') AS month,
-             c.state <> 'merged' AND c.response_deadline IS NOT NULL AS response_known,
-             c.state <> 'merged' AND c.responded_at <= c.response_deadline AS responded_on_time,
-             c.rating IS NOT NULL AS rated,
-             c.rating IN ('satisfied', 'basic') AS satisfied_or_basic,
-             c.overdue_level = 'red' AS red,
-             extract(epoch FROM c.closed_at - c.created_at) / 3600 AS hours
-      FROM cases c
-      CROSS JOIN LATERAL ${periods}
-      JOIN case_category k ON k.id = c.category_id
-      WHERE ${inSubtree('c.unit_path', path)}
-        AND c.created_at >= ${lo} AND c.created_at < ${hi}
-        AND ${inScope(actor, P.read, 'c.unit_path')} AND p.period IS NOT NULL
-    )
-    SELECT 'total' AS kind, period, NULL::text AS k1, NULL::text AS k2, count(*) AS n,
-           count(*) FILTER (WHERE was_overdue) AS overdue,
-           count(*) FILTER (WHERE state_group = 'open') AS open,
-           count(*) FILTER (WHERE state_group = 'closed') AS closed,
-           count(*) FILTER (WHERE state_group = 'rejected') AS rejected,
-           count(*) FILTER (WHERE state_group = 'merged') AS merged,
-           count(*) FILTER (WHERE response_known) AS response_counted,
-           count(*) FILTER (WHERE response_known AND responded_on_time) AS responded_on_time,
-           count(*) FILTER (WHERE state_group <> 'merged' AND NOT response_known) AS response_unknown,
-           count(*) FILTER (WHERE state_group = 'closed' AND NOT was_overdue) AS closed_on_time,
-           count(*) FILTER (WHERE rated) AS rated,
-           count(*) FILTER (WHERE satisfied_or_basic) AS satisfied_or_basic,
-           count(*) FILTER (WHERE state_group = 'open' AND red) AS overdue_open,
-           avg(hours) FILTER (WHERE state_group = 'closed') AS mean_close_h,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE state_group = 'closed') AS median_close_h
-    FROM r GROUP BY period
+    WITH units AS MATERIALIZED (
+      SELECT u.id FROM unit u WHERE ${inSubtree('u.path', path)} AND ${inScope(actor, P.read, 'u.path')}
+    ), f(period, ${FACTS}) AS MATERIALIZED (${facts}),
+    s(period, source, n, overdue) AS (${sources}),
+    m AS (${median})
+    SELECT 'total' AS kind, f.period, NULL::text AS k1, NULL::text AS k2, ${sum('n')} AS n, ${sum('overdue')} AS overdue,
+           ${sum('n', sql`state_group = 'open'`)} AS open, ${sum('n', sql`state_group = 'closed'`)} AS closed,
+           ${sum('n', sql`state_group = 'rejected'`)} AS rejected, ${sum('n', sql`state_group = 'merged'`)} AS merged,
+           ${sum('response_counted')} AS response_counted, ${sum('responded_on_time')} AS responded_on_time,
+           ${sum('response_unknown')} AS response_unknown, ${sum('closed_on_time')} AS closed_on_time,
+           ${sum('rated')} AS rated, ${sum('satisfied_or_basic')} AS satisfied_or_basic, ${sum('overdue_open')} AS overdue_open,
+           sum(close_us) / NULLIF(sum(close_n), 0) / 3600000000.0 AS mean_close_h,
+           (SELECT m.h FROM m WHERE m.period = f.period) AS median_close_h
+    FROM f GROUP BY f.period HAVING sum(n) > 0
     UNION ALL
-    SELECT 'category', period, top_id::text, state_group, count(*), count(*) FILTER (WHERE was_overdue), ${NONE}
-    FROM r WHERE period = 'cur' GROUP BY period, top_id, state_group
+    SELECT 'category', period, top_category_id::text, state_group, sum(n), sum(overdue), ${NONE}
+    FROM f WHERE period = 'cur' GROUP BY period, top_category_id, state_group HAVING sum(n) > 0
     UNION ALL
-    SELECT 'source', period, source, NULL, count(*), count(*) FILTER (WHERE was_overdue), ${NONE}
-    FROM r WHERE period = 'cur' GROUP BY period, source
+    SELECT 'source', period, source, NULL, sum(n), sum(overdue), ${NONE}
+    FROM s WHERE period = 'cur' GROUP BY period, source HAVING sum(n) > 0
     UNION ALL
-    SELECT 'month', period, to_char(month, 'YYYY-MM'), NULL, count(*), count(*) FILTER (WHERE was_overdue), ${NONE}
-    FROM r WHERE period IN ('cur', 'yoy') GROUP BY period, month
+    SELECT 'month', period, to_char(month, 'YYYY-MM'), NULL, sum(n), sum(overdue), ${NONE}
+    FROM f WHERE period IN ('cur', 'yoy') GROUP BY period, month HAVING sum(n) > 0
     UNION ALL
-    SELECT 'unit', period, unit_id::text, NULL, count(*), count(*) FILTER (WHERE was_overdue), ${NONE}
-    FROM r WHERE period = 'cur' GROUP BY period, unit_id`.execute(db);
+    SELECT 'unit', period, unit_id::text, NULL, sum(n), sum(overdue), ${NONE}
+    FROM f WHERE period = 'cur' GROUP BY period, unit_id HAVING sum(n) > 0`.execute(db);
   const totalOf = (period: FigureRow['period']) => rows.find((r) => r.kind === 'total' && r.period === period);
   for (const period of ['cur', 'yoy', 'mom'] as const) {
     if (totalOf(period)) continue;
