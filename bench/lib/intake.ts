@@ -175,11 +175,14 @@ async function removeRun(env: BenchEnv, run: string): Promise<void> {
 /** (b): the rows of the last case Linli stored in this run, written again per "report" through pg. */
 async function rawInserts(env: BenchEnv, run: string): Promise<{ stats: LatencyStats; statements: string[]; waits: Record<string, number> }> {
   const { pool } = env;
-  const tpl = (await pool.query<{ id: string; number: string }>(
-    'SELECT id::text, number FROM cases WHERE idempotency_key LIKE $1 ORDER BY id DESC LIMIT 1', [`bench-${run}-%`])).rows[0];
-  if (!tpl) throw new Error('intake: no case of this run to copy');
-  const m = /^(.*)-(\d{4})(\d{2})(\d{2})-\d+$/.exec(tpl.number);
-  if (!m) throw new Error(`intake: unexpected case number ${tpl.number}`);
+  // One template per grid the run reported in (its last case there): each raw client writes in its own
+  // grid as each Linli client did, so that neither meets the other clients on the same rows (the
+  // cockpit's tally row of a grid and month, migrations/0023).
+  const tpls = (await pool.query<{ id: string; number: string }>(`
+    SELECT DISTINCT ON (unit_id) id::text, number FROM cases WHERE idempotency_key LIKE $1 ORDER BY unit_id, id DESC`, [`bench-${run}-%`])).rows;
+  if (tpls.length === 0) throw new Error('intake: no case of this run to copy');
+  const m = /^(.*)-(\d{4})(\d{2})(\d{2})-\d+$/.exec(tpls[0]!.number);
+  if (!m) throw new Error(`intake: unexpected case number ${tpls[0]!.number}`);
   const [prefix, day] = [m[1]!, `${m[2]}-${m[3]}-${m[4]}`];
 
   const cols = {
@@ -189,15 +192,19 @@ async function rawInserts(env: BenchEnv, run: string): Promise<{ stats: LatencyS
     notification: await insertable(pool, 'notification'),
     notification_delivery: await insertable(pool, 'notification_delivery'),
   };
-  const caseRow = (await rowsAsText(pool, 'cases', cols.cases, 'id = $1', [tpl.id]))[0]!;
-  const events = await rowsAsText(pool, 'case_event', cols.case_event, 'case_id = $1', [tpl.id]);
-  const audits = await rowsAsText(pool, 'audit_log', cols.audit_log, "resource_type = 'case' AND resource_id = $1", [tpl.id]);
-  const notifs = await rowsAsText(pool, 'notification', cols.notification, 'case_id = $1', [tpl.id]);
-  const notifIds = (await pool.query<{ id: string }>('SELECT id::text FROM notification WHERE case_id = $1 ORDER BY id', [tpl.id])).rows.map((x) => x.id);
-  const deliveries = notifIds.length
-    ? await rowsAsText(pool, 'notification_delivery', cols.notification_delivery, 'notification_id = ANY($1::bigint[])', [notifIds])
-    : [];
-  const deliveryOf = deliveries.map((d) => notifIds.indexOf(d[cols.notification_delivery.findIndex((c) => c.name === 'notification_id')]!));
+  const templates = await Promise.all(tpls.map(async (tpl) => {
+    const caseRow = (await rowsAsText(pool, 'cases', cols.cases, 'id = $1', [tpl.id]))[0]!;
+    const events = await rowsAsText(pool, 'case_event', cols.case_event, 'case_id = $1', [tpl.id]);
+    const audits = await rowsAsText(pool, 'audit_log', cols.audit_log, "resource_type = 'case' AND resource_id = $1", [tpl.id]);
+    const notifs = await rowsAsText(pool, 'notification', cols.notification, 'case_id = $1', [tpl.id]);
+    const notifIds = (await pool.query<{ id: string }>('SELECT id::text FROM notification WHERE case_id = $1 ORDER BY id', [tpl.id])).rows.map((x) => x.id);
+    const deliveries = notifIds.length
+      ? await rowsAsText(pool, 'notification_delivery', cols.notification_delivery, 'notification_id = ANY($1::bigint[])', [notifIds])
+      : [];
+    const deliveryOf = deliveries.map((d) => notifIds.indexOf(d[cols.notification_delivery.findIndex((c) => c.name === 'notification_id')]!));
+    return { caseRow, events, audits, notifs, deliveries, deliveryOf };
+  }));
+  const { events, audits, notifs, deliveries } = templates[0]!;
 
   const counterSql = 'INSERT INTO case_number_counter (prefix, day, last) VALUES ($1, $2::date, 1) ON CONFLICT (prefix, day) DO UPDATE SET last = case_number_counter.last + 1 RETURNING last';
   const sqls = {
@@ -219,8 +226,9 @@ async function rawInserts(env: BenchEnv, run: string): Promise<{ stats: LatencyS
     const clients = await Promise.all(Array.from({ length: env.load.concurrency }, () => raw.connect()));
     clients.forEach((c) => c.release());
     const waits = sampleWaits(env.pool);
-    const stats = await runLoad({ ...env.load, onTick: env.tick('intake raw') }, async (_client, seq) => {
+    const stats = await runLoad({ ...env.load, onTick: env.tick('intake raw') }, async (client, seq) => {
       const c = await raw.connect();
+      const { caseRow, events, audits, notifs, deliveries, deliveryOf } = templates[client % templates.length]!;
       try {
         const now = new Date().toISOString();
         // As Linli does: the day's number in its own short transaction, then the report's rows in one.
