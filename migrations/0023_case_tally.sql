@@ -31,7 +31,12 @@ CREATE TABLE case_tally (
   overdue_open        integer NOT NULL,  -- open and coloured red
   close_us            bigint  NOT NULL,  -- closed: sum of (closed_at - created_at) in microseconds (exact)
   close_n             integer NOT NULL,  -- closed with a close time
+  -- Every count in the key's index too: a street's two years are 90 000 rows, one heap page each
+  -- (rows of a unit are written month by month among everyone else's) — 150 ms read from the heap,
+  -- 18 ms from the index alone.
   PRIMARY KEY (unit_id, month, top_category_id, state_group)
+    INCLUDE (n, overdue, response_counted, responded_on_time, response_unknown, closed_on_time, rated,
+             satisfied_or_basic, overdue_open, close_us, close_n)
 );
 
 CREATE TABLE case_tally_source (
@@ -40,7 +45,7 @@ CREATE TABLE case_tally_source (
   source    text    NOT NULL,
   n         integer NOT NULL,
   overdue   integer NOT NULL,
-  PRIMARY KEY (unit_id, month, source)
+  PRIMARY KEY (unit_id, month, source) INCLUDE (n, overdue)
 );
 
 -- One case's part of case_tally (n = 1): the one definition of every count, used by the trigger, the

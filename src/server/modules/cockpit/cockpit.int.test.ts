@@ -205,10 +205,11 @@ describe('GET /api/cockpit/summary', () => {
       const p = periodsOf(from, to);
       const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path,
         { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
-      // The mean is a sum of whole microseconds divided (Linli) or an average of hours (reference):
-      // the same number, not always the same digits.
+      // The mean is a sum of whole microseconds divided (Linli) or an average of hours (reference), the
+      // median's hours float8 or numeric: the same numbers, not always the same last digits.
       const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
         ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
+        median_close_h: r.median_close_h === null ? null : Number(Number(r.median_close_h).toFixed(9)),
       })).sort();
       expect(norm(ref.rows)).toEqual(norm(mine));
       const expected = assemble(ref.rows, await Q.topCategories(t.db), await Q.gridsUnder(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path), 'zh-CN');
@@ -288,6 +289,7 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
         { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
       const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
         ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
+        median_close_h: r.median_close_h === null ? null : Number(Number(r.median_close_h).toFixed(9)),
       })).sort();
       expect(norm(mine)).toEqual(norm(ref.rows));
     }
