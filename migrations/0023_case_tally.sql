@@ -4,10 +4,16 @@
 -- them took 1.5–2 s however they were read. The counts are sums, so they are kept summed: per the
 -- case's unit and Beijing month, one row per top-level category × state group with every part of
 -- every rate (case_tally), and one per source with count and overdue (case_tally_source) — 44 500
--- and 13 000 rows for that street's year. A row trigger on cases keeps both current in the writing
--- transaction; whole months of a period are read from here, its ragged ends (a period from the 5th,
--- year to date) from the cases themselves. The median close time is not a sum and is still read
--- from the closed cases (cases_closed_time_idx below).
+-- and 13 000 rows for that street's year. Whole months of a period are read from here, its ragged
+-- ends (a period from the 5th, year to date) from the cases themselves. The median close time is not
+-- a sum and is still read from the closed cases (cases_closed_time_idx below).
+--
+-- Kept current in the writing transaction, without locks: a row trigger on cases appends each change
+-- of a case's part (−old, +new) to case_tally_change / case_tally_source_change, and the overdue
+-- watch's pass folds those into the tally every minute (case_tally_fold). Readers add the two. Had
+-- the trigger updated the tally's rows in place, every report of a grid, month and category would
+-- wait for the one before it to commit, and a single-case step and a many-row statement (the watch's
+-- recolouring) that met on two such rows in opposite order would deadlock.
 --
 -- Keyed by unit id, not path: a unit that moves keeps its tally (the cockpit finds a subtree's units
 -- by path at read time). A category's parent never changes (no API moves it), so the top-level
@@ -48,6 +54,10 @@ CREATE TABLE case_tally_source (
   PRIMARY KEY (unit_id, month, source) INCLUDE (n, overdue)
 );
 
+-- Changes not folded in yet: appended only (no key, so no writer waits for another), a minute's worth.
+CREATE TABLE case_tally_change (LIKE case_tally INCLUDING CONSTRAINTS);
+CREATE TABLE case_tally_source_change (LIKE case_tally_source INCLUDING CONSTRAINTS);
+
 -- One case's part of case_tally (n = 1): the one definition of every count, used by the trigger, the
 -- rebuild and the cockpit's reads of a period's ragged ends. Columns rather than the row, so that
 -- those reads stay index-only (cases_cockpit_idx); a set of one row, so that the planner inlines it
@@ -73,25 +83,57 @@ CREATE FUNCTION case_tally_part(
          (state = 'closed' AND closed_at IS NOT NULL)::int
 $$;
 
--- Add (sign 1) or take away (sign -1) one case's part.
+-- Add (sign 1) or take away (sign -1) one case's part: appended as a change.
 CREATE FUNCTION case_tally_add(p case_tally, case_source text, sign integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO case_tally AS t VALUES (p.unit_id, p.month, p.top_category_id, p.state_group,
+  INSERT INTO case_tally_change VALUES (p.unit_id, p.month, p.top_category_id, p.state_group,
     sign * p.n, sign * p.overdue, sign * p.response_counted, sign * p.responded_on_time, sign * p.response_unknown,
-    sign * p.closed_on_time, sign * p.rated, sign * p.satisfied_or_basic, sign * p.overdue_open, sign * p.close_us, sign * p.close_n)
-  ON CONFLICT (unit_id, month, top_category_id, state_group) DO UPDATE SET
-    n = t.n + EXCLUDED.n, overdue = t.overdue + EXCLUDED.overdue,
-    response_counted = t.response_counted + EXCLUDED.response_counted,
-    responded_on_time = t.responded_on_time + EXCLUDED.responded_on_time,
-    response_unknown = t.response_unknown + EXCLUDED.response_unknown,
-    closed_on_time = t.closed_on_time + EXCLUDED.closed_on_time,
-    rated = t.rated + EXCLUDED.rated, satisfied_or_basic = t.satisfied_or_basic + EXCLUDED.satisfied_or_basic,
-    overdue_open = t.overdue_open + EXCLUDED.overdue_open,
-    close_us = t.close_us + EXCLUDED.close_us, close_n = t.close_n + EXCLUDED.close_n;
+    sign * p.closed_on_time, sign * p.rated, sign * p.satisfied_or_basic, sign * p.overdue_open, sign * p.close_us, sign * p.close_n);
   IF case_source IS NOT NULL THEN
-    INSERT INTO case_tally_source AS t VALUES (p.unit_id, p.month, case_source, sign, sign * p.overdue)
-    ON CONFLICT (unit_id, month, source) DO UPDATE SET n = t.n + EXCLUDED.n, overdue = t.overdue + EXCLUDED.overdue;
+    INSERT INTO case_tally_source_change VALUES (p.unit_id, p.month, case_source, sign, sign * p.overdue);
   END IF;
+END $$;
+
+-- Fold the changes into the tally: one folder at a time (the watch of every Linli process calls it),
+-- rows in key order. A change appended meanwhile stays for the next fold. Returns the changes folded.
+CREATE FUNCTION case_tally_fold() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  folded integer;
+  folded_sources integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(7272742);
+  WITH moved AS (DELETE FROM case_tally_change RETURNING *), summed AS (
+    SELECT unit_id, month, top_category_id, state_group, sum(n) AS n, sum(overdue) AS overdue,
+           sum(response_counted) AS response_counted, sum(responded_on_time) AS responded_on_time,
+           sum(response_unknown) AS response_unknown, sum(closed_on_time) AS closed_on_time, sum(rated) AS rated,
+           sum(satisfied_or_basic) AS satisfied_or_basic, sum(overdue_open) AS overdue_open,
+           sum(close_us) AS close_us, sum(close_n) AS close_n, count(*) AS changes
+    FROM moved GROUP BY unit_id, month, top_category_id, state_group
+  ), written AS (
+    INSERT INTO case_tally AS t
+    SELECT unit_id, month, top_category_id, state_group, n, overdue, response_counted, responded_on_time,
+           response_unknown, closed_on_time, rated, satisfied_or_basic, overdue_open, close_us, close_n
+    FROM summed ORDER BY unit_id, month, top_category_id, state_group
+    ON CONFLICT (unit_id, month, top_category_id, state_group) DO UPDATE SET
+      n = t.n + EXCLUDED.n, overdue = t.overdue + EXCLUDED.overdue,
+      response_counted = t.response_counted + EXCLUDED.response_counted,
+      responded_on_time = t.responded_on_time + EXCLUDED.responded_on_time,
+      response_unknown = t.response_unknown + EXCLUDED.response_unknown,
+      closed_on_time = t.closed_on_time + EXCLUDED.closed_on_time,
+      rated = t.rated + EXCLUDED.rated, satisfied_or_basic = t.satisfied_or_basic + EXCLUDED.satisfied_or_basic,
+      overdue_open = t.overdue_open + EXCLUDED.overdue_open,
+      close_us = t.close_us + EXCLUDED.close_us, close_n = t.close_n + EXCLUDED.close_n
+  )
+  SELECT COALESCE(sum(changes), 0) INTO folded FROM summed;
+  WITH moved AS (DELETE FROM case_tally_source_change RETURNING *), summed AS (
+    SELECT unit_id, month, source, sum(n) AS n, sum(overdue) AS overdue, count(*) AS changes
+    FROM moved GROUP BY unit_id, month, source
+  ), written AS (
+    INSERT INTO case_tally_source AS t SELECT unit_id, month, source, n, overdue FROM summed ORDER BY unit_id, month, source
+    ON CONFLICT (unit_id, month, source) DO UPDATE SET n = t.n + EXCLUDED.n, overdue = t.overdue + EXCLUDED.overdue
+  )
+  SELECT COALESCE(sum(changes), 0) INTO folded_sources FROM summed;
+  RETURN folded + folded_sources;
 END $$;
 
 CREATE FUNCTION cases_tally_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -108,8 +150,8 @@ BEGIN
       NEW.response_deadline, NEW.responded_at, NEW.rating, NEW.overdue_level, NEW.closed_at);
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    -- Most updates (a stage's deadline, the handler) change no count: leave the rows alone. The
-    -- source rows only move with their own key or the overdue flag.
+    -- Many updates (a stage's deadline, the handler) change no count: nothing to append. The
+    -- source counts only move with their own key or the overdue flag.
     IF was IS NOT DISTINCT FROM now_ AND OLD.source IS NOT DISTINCT FROM NEW.source THEN RETURN NULL; END IF;
     IF (was.unit_id, was.month, OLD.source, was.overdue) IS NOT DISTINCT FROM (now_.unit_id, now_.month, NEW.source, now_.overdue) THEN
       IF was IS DISTINCT FROM now_ THEN
@@ -134,12 +176,13 @@ CREATE TRIGGER cases_tally_update AFTER UPDATE ON cases FOR EACH ROW
 
 CREATE FUNCTION cases_tally_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE case_tally, case_tally_source;
+  TRUNCATE case_tally, case_tally_source, case_tally_change, case_tally_source_change;
   RETURN NULL;
 END $$;
 CREATE TRIGGER cases_tally_truncate AFTER TRUNCATE ON cases FOR EACH STATEMENT EXECUTE FUNCTION cases_tally_truncate();
 
--- The tally counted afresh from the cases: what case_tally holds (less its empty rows) at every commit.
+-- The tally counted afresh from the cases: what case_tally and case_tally_change add up to (less
+-- empty rows) at every commit.
 CREATE VIEW case_tally_counted AS
   SELECT p.unit_id, p.month, p.top_category_id, p.state_group, sum(p.n)::int AS n, sum(p.overdue)::int AS overdue,
          sum(p.response_counted)::int AS response_counted, sum(p.responded_on_time)::int AS responded_on_time,
@@ -156,9 +199,27 @@ CREATE VIEW case_tally_source_counted AS
          count(*)::int AS n, (count(*) FILTER (WHERE c.was_overdue))::int AS overdue
   FROM cases c GROUP BY 1, 2, 3;
 
+-- The tally as it stands: its rows and the changes not folded in yet, added up.
+CREATE VIEW case_tally_current AS
+  SELECT unit_id, month, top_category_id, state_group, sum(n)::int AS n, sum(overdue)::int AS overdue,
+         sum(response_counted)::int AS response_counted, sum(responded_on_time)::int AS responded_on_time,
+         sum(response_unknown)::int AS response_unknown, sum(closed_on_time)::int AS closed_on_time,
+         sum(rated)::int AS rated, sum(satisfied_or_basic)::int AS satisfied_or_basic,
+         sum(overdue_open)::int AS overdue_open, sum(close_us)::bigint AS close_us, sum(close_n)::int AS close_n
+  FROM (SELECT * FROM case_tally UNION ALL SELECT * FROM case_tally_change) t
+  GROUP BY unit_id, month, top_category_id, state_group;
+
+CREATE VIEW case_tally_source_current AS
+  SELECT unit_id, month, source, sum(n)::int AS n, sum(overdue)::int AS overdue
+  FROM (SELECT * FROM case_tally_source UNION ALL SELECT * FROM case_tally_source_change) t
+  GROUP BY unit_id, month, source;
+
 -- Count the tally afresh (after a bulk load that ran with the trigger off, as the benchmark's
 -- generator does, or to repair it).
 CREATE FUNCTION case_tally_rebuild() RETURNS void LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock(7272742);
+  DELETE FROM case_tally_change;
+  DELETE FROM case_tally_source_change;
   DELETE FROM case_tally;
   DELETE FROM case_tally_source;
   INSERT INTO case_tally SELECT * FROM case_tally_counted;

@@ -107,8 +107,8 @@ describe('the generated district', () => {
     expect(await count('resident_tag t JOIN resident r ON r.id = t.resident_id', 't.unit_path <> r.unit_path')).toBe(0);
     // The cockpit's tally (migrations/0023), counted once after the load with its trigger off, is on again and agrees.
     expect(await count('case_tally')).toBeGreaterThan(0);
-    expect(await count('((SELECT * FROM case_tally EXCEPT SELECT * FROM case_tally_counted) UNION ALL (SELECT * FROM case_tally_counted EXCEPT SELECT * FROM case_tally)) d')).toBe(0);
-    expect(await count('((SELECT * FROM case_tally_source EXCEPT SELECT * FROM case_tally_source_counted) UNION ALL (SELECT * FROM case_tally_source_counted EXCEPT SELECT * FROM case_tally_source)) d')).toBe(0);
+    expect(await count('((SELECT * FROM case_tally_current EXCEPT SELECT * FROM case_tally_counted) UNION ALL (SELECT * FROM case_tally_counted EXCEPT SELECT * FROM case_tally_current)) d')).toBe(0);
+    expect(await count('((SELECT * FROM case_tally_source_current EXCEPT SELECT * FROM case_tally_source_counted) UNION ALL (SELECT * FROM case_tally_source_counted EXCEPT SELECT * FROM case_tally_source_current)) d')).toBe(0);
     expect(await count('pg_trigger', "tgname = 'cases_tally' AND tgenabled = 'O'")).toBe(1);
   });
 

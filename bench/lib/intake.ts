@@ -149,7 +149,8 @@ async function removeRun(env: BenchEnv, run: string): Promise<void> {
     for (const table of ['notification', 'case_event', 'work_order', 'attachment']) {
       await c.query(`DELETE FROM ${table} t USING bench_gone g WHERE t.case_id = g.id`);
     }
-    // With triggers off the cockpit's tally (migrations/0023) is not told: take the cases out of it here.
+    // With triggers off the cockpit's tally (migrations/0023) is not told: take the cases out of it here
+    // (as the trigger would: changes the watch folds in).
     await c.query(`SELECT case_tally_add(p, c.source, -1) FROM cases c JOIN bench_gone g ON g.id = c.id
       CROSS JOIN LATERAL case_tally_part(c.unit_id, c.created_at, c.category_id, c.state, c.was_overdue,
         c.response_deadline, c.responded_at, c.rating, c.overdue_level, c.closed_at) AS p`);
@@ -157,7 +158,7 @@ async function removeRun(env: BenchEnv, run: string): Promise<void> {
     // The district as it was: the tally of the units this run wrote to agrees with their cases.
     const { rows: [off] } = await c.query<{ n: string }>(`
       WITH units AS (SELECT DISTINCT unit_id FROM bench_gone),
-      kept AS (SELECT * FROM case_tally WHERE unit_id IN (SELECT unit_id FROM units) AND n <> 0),
+      kept AS (SELECT * FROM case_tally_current WHERE unit_id IN (SELECT unit_id FROM units) AND n <> 0),
       counted AS (SELECT * FROM case_tally_counted WHERE unit_id IN (SELECT unit_id FROM units))
       SELECT count(*) AS n FROM ((SELECT * FROM kept EXCEPT SELECT * FROM counted) UNION ALL (SELECT * FROM counted EXCEPT SELECT * FROM kept)) d`);
     if (Number(off!.n) !== 0) throw new Error(`intake: the cockpit's tally disagrees with the cases in ${off!.n} rows after removing the run`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { Database } from '../../core/db/index.js';
 import { createTestApp, signedIn, Client, type TestApp } from '../../../../test/helpers/app.js';
 import { buildTree, makeUser, type Tree } from '../../../../test/helpers/factories.js';
 import { tick } from '../cases/cases.watch.js';
@@ -56,10 +57,10 @@ async function closeLoop(id: string, rating: 'satisfied' | 'basic') {
 const facts = (id: string) => t.db.selectFrom('cases').select(['responded_at', 'response_deadline', 'was_overdue', 'state', 'closed_at']).where('id', '=', id).executeTakeFirstOrThrow();
 
 /** A closed case written directly, copied from case A with the given changes. */
-async function insertCase(number: string, unit: { id: string; path: string }, created: string, changes: Record<string, unknown>) {
-  const { id: _id, number: _n, ...a } = await t.db.selectFrom('cases').selectAll().where('id', '=', ids.A!).executeTakeFirstOrThrow();
+async function insertCase(number: string, unit: { id: string; path: string }, created: string, changes: Record<string, unknown>, db: Kysely<Database> = t.db) {
+  const { id: _id, number: _n, ...a } = await db.selectFrom('cases').selectAll().where('id', '=', ids.A!).executeTakeFirstOrThrow();
   const createdAt = at(created);
-  const row = await t.db.insertInto('cases').values({
+  const row = await db.insertInto('cases').values({
     ...a, number, unit_id: unit.id, unit_path: unit.path, idempotency_key: null, request_hash: null,
     created_at: createdAt, updated_at: createdAt, responded_at: new Date(createdAt.getTime() + 600_000),
     response_deadline: new Date(createdAt.getTime() + 7_200_000), closed_at: new Date(createdAt.getTime() + 10 * 3600_000),
@@ -245,10 +246,10 @@ describe('migrations/0016 backfill of existing rows', () => {
 
 describe('migrations/0023: the tally kept by the cases\' trigger', () => {
   const MEASURES = 'n, overdue, response_counted, responded_on_time, response_unknown, closed_on_time, rated, satisfied_or_basic, overdue_open, close_us, close_n';
-  /** Rows where the tally and the cases counted afresh disagree (a row whose cases all left it is all zeros). */
+  /** Rows where the tally (folded and not) and the cases counted afresh disagree (a row whose cases all left it is all zeros). */
   async function disagreements() {
-    const kept = sql.raw(`(SELECT * FROM case_tally WHERE greatest(${MEASURES.split(', ').map((m) => `abs(${m})`).join(', ')}) > 0)`);
-    const keptSources = sql.raw('(SELECT * FROM case_tally_source WHERE n <> 0 OR overdue <> 0)');
+    const kept = sql.raw(`(SELECT * FROM case_tally_current WHERE greatest(${MEASURES.split(', ').map((m) => `abs(${m})`).join(', ')}) > 0)`);
+    const keptSources = sql.raw('(SELECT * FROM case_tally_source_current WHERE n <> 0 OR overdue <> 0)');
     const { rows } = await sql<Record<string, unknown>>`
       (${kept} EXCEPT SELECT * FROM case_tally_counted) UNION ALL (SELECT * FROM case_tally_counted EXCEPT ${kept})`.execute(t.db);
     const { rows: sources } = await sql<Record<string, unknown>>`
@@ -257,7 +258,12 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
   }
 
   it('holds what the cases count afresh, through the API\'s whole case loop, direct writes, moves and deletes', async () => {
-    expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM case_tally WHERE n > 0`.execute(t.db)).rows[0]!.n)).toBeGreaterThan(3);
+    const rowsOf = async (table: string) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(t.db)).rows[0]!.n);
+    // The API's steps appended their changes; the watch's pass (tick, in beforeAll) folded them in.
+    expect(await rowsOf('case_tally')).toBeGreaterThan(3);
+    expect(await disagreements()).toEqual([]);
+    expect((await tick(t.ctx)).folded).toBeGreaterThan(0); // the rows written directly since
+    expect(await rowsOf('case_tally_change') + await rowsOf('case_tally_source_change')).toBe(0);
     expect(await disagreements()).toEqual([]);
     const garbageTop = await t.db.selectFrom('case_category').select('parent_id').where('code', '=', GARBAGE).executeTakeFirstOrThrow();
     const other = await t.db.selectFrom('case_category').select('id').where('parent_id', 'is not', null)
@@ -272,6 +278,7 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
     // One statement over many rows (as the overdue watch writes), then a case gone.
     await t.db.updateTable('cases').set({ overdue_level: 'red', was_overdue: true }).where('state', 'not in', ['closed', 'rejected', 'merged']).execute();
     await t.db.deleteFrom('cases').where('id', '=', ids.J!).execute();
+    expect(await rowsOf('case_tally_change')).toBeGreaterThan(0);
     expect(await disagreements()).toEqual([]);
     // A rolled-back write leaves no trace.
     await t.db.transaction().execute(async (trx) => {
@@ -279,9 +286,12 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
       throw new Error('rolled back');
     }).catch(() => {});
     expect(await disagreements()).toEqual([]);
-    // The cockpit read from it still equals the reference query on every period shape.
+    // The cockpit reads folded rows and changes alike: it equals the reference query on every
+    // period shape before the watch's fold and after it.
     const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
-    for (const [from, to] of [['2026-10-01', '2026-11-30'], ['2026-01-01', '2026-11-20'], ['2025-11-15', '2026-11-21']] as const) {
+    for (const [from, to, fold] of [['2026-10-01', '2026-11-30', false], ['2026-01-01', '2026-11-20', false], ['2025-11-15', '2026-11-21', false],
+      ['2026-10-01', '2026-11-30', true], ['2025-11-15', '2026-11-21', true]] as const) {
+      if (fold) await sql`SELECT case_tally_fold()`.execute(t.db);
       const [start, end] = bounds({ from, to });
       const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [tree.district.path, start, end]));
       const p = periodsOf(from, to);
@@ -295,8 +305,30 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
     }
   });
 
+  it('two writers of one tally row do not wait for each other (changes are appended, no row is locked)', async () => {
+    let firstWritten!: () => void;
+    const written = new Promise<void>((resolve) => { firstWritten = resolve; });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    const first = t.db.transaction().execute(async (trx) => {
+      await insertCase('HY-20261121-9101', tree.gridA1g1, '2026-11-21T10:00:00', {}, trx);
+      firstWritten();
+      await released;
+    });
+    await written;
+    // Same grid, month, category and state group, while the first is still open: a wait would time out.
+    await t.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
+      await insertCase('HY-20261121-9102', tree.gridA1g1, '2026-11-21T11:00:00', {}, trx);
+    });
+    release();
+    await first;
+    expect(await disagreements()).toEqual([]);
+  });
+
   it('case_tally_rebuild() counts it afresh', async () => {
     await sql`UPDATE case_tally SET n = n + 5`.execute(t.db);
+    await sql`INSERT INTO case_tally_change SELECT * FROM case_tally LIMIT 1`.execute(t.db);
     expect((await disagreements()).length).toBeGreaterThan(0);
     await sql`SELECT case_tally_rebuild()`.execute(t.db);
     expect(await disagreements()).toEqual([]);
