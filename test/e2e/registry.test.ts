@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import { translate } from '../../src/shared/i18n/index.js';
 import { idCheckChar } from '../../src/shared/validation/id-number.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, settledBox } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names. */
@@ -291,6 +291,9 @@ describe('registry in Chromium', () => {
     await page.getByRole('button', { name: label('查看完整信息') }).click();
     const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('reveal-form') });
     await modal.waitFor();
+    // antd opens the modal with a zoom: a click while it grows can miss the button (one CI run waited
+    // 45 s for the reason's error after it), so wait until it stands still.
+    await settledBox(modal.getByRole('button', { name: label('查看') }));
     // No reason, no reveal.
     await modal.getByRole('button', { name: label('查看') }).click();
     await modal.locator('.ant-form-item-explain-error').first().waitFor();
