@@ -47,11 +47,11 @@ export type Bounds = Record<'cur' | 'yoy' | 'mom', [Date, Date]>;
 const NONE = sql`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
 
 /**
- * The cockpit's figures in one statement. The subtree's units are found by path; each period's whole
- * Beijing months are read from the tally (case_tally, case_tally_source — migrations/0023: the units'
- * rows by id and month); its ragged ends (year to date, a week) from the cases themselves, counted
- * with the same case_tally_part; the median close time, not a sum, from the closed cases
- * (cases_closed_time_idx).
+ * The cockpit's figures, in two statements side by side. The subtree's units are found by path; each
+ * period's whole Beijing months are read from the tally (case_tally, case_tally_source —
+ * migrations/0023: the units' rows by id and month); its ragged ends (year to date, a week) from the
+ * cases themselves, counted with the same case_tally_part; the median close time, not a sum, from the
+ * closed cases (cases_closed_time_idx).
  */
 export async function figures(db: Executor, actor: Actor, path: string, b: Bounds): Promise<FigureRow[]> {
   // A year's previous period is the year before: it is read once, as 'yoy', and its totals copied
@@ -126,11 +126,11 @@ export async function figures(db: Executor, actor: Actor, path: string, b: Bound
     SELECT 'unit', period, unit_id::text, NULL, sum(n), sum(overdue), ${NONE}
     FROM f WHERE period = 'cur' GROUP BY period, unit_id HAVING sum(n) > 0`.execute(db),
   sql<{ period: FigureRow['period']; h: number | null }>`WITH ${units} ${median}`.execute(db)]);
+  const totalOf = (period: FigureRow['period']) => rows.find((r) => r.kind === 'total' && r.period === period);
   for (const m of medians) {
-    const total = rows.find((r) => r.kind === 'total' && r.period === m.period);
+    const total = totalOf(m.period);
     if (total) total.median_close_h = m.h;
   }
-  const totalOf = (period: FigureRow['period']) => rows.find((r) => r.kind === 'total' && r.period === period);
   for (const period of ['cur', 'yoy', 'mom'] as const) {
     if (totalOf(period)) continue;
     const copied = momIsYoy && period === 'mom' ? totalOf('yoy') : undefined;
