@@ -798,29 +798,41 @@ const MAX_SI_CHARS = 16 * 1024 * 1024;
  */
 export async function readSharedStrings(chunks: AsyncIterable<Buffer>): Promise<SharedStrings> {
   const out = new SharedStrings();
+  for await (const si of elementsOf(chunks, 'si', MAX_SI_CHARS)) out.push(runsText(si.inner));
+  return out;
+}
+
+/**
+ * The complete <name> elements (any namespace prefix) of an XML stream, in order: each one's opening
+ * tag and inner XML ('' when self-closing). Text between them is dropped as it is passed; an element
+ * still open when more than `maxChars` are waiting makes the file unreadable.
+ */
+async function* elementsOf(chunks: AsyncIterable<Buffer>, name: string, maxChars: number): AsyncGenerator<{ open: string; inner: string }> {
   const decoder = new StringDecoder('utf8');
-  const siStart = /<(?:[A-Za-z_][\w.-]*:)?si\b/g;
+  const start = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}\\b`, 'g');
   let buf = '';
-  const take = (final: boolean) => {
+  const complete = function* (final: boolean) {
     let at = 0;
     for (;;) {
-      siStart.lastIndex = at;
-      const m = siStart.exec(buf);
+      start.lastIndex = at;
+      const m = start.exec(buf);
       if (!m) {
+        // Keep a tail that may hold the start of a tag cut by the chunk.
         at = Math.max(at, buf.length - 64);
         break;
       }
       const tagEnd = buf.indexOf('>', m.index);
       if (tagEnd < 0) { at = m.index; break; }
-      if (buf[tagEnd - 1] === '/') {
-        out.push('');
+      const open = buf.slice(m.index, tagEnd + 1);
+      if (open.endsWith('/>')) {
+        yield { open, inner: '' };
         at = tagEnd + 1;
         continue;
       }
       const close = `</${m[0].slice(1)}>`;
       const closeAt = buf.indexOf(close, tagEnd);
       if (closeAt < 0) { at = m.index; break; }
-      out.push(runsText(buf.slice(tagEnd + 1, closeAt)));
+      yield { open, inner: buf.slice(tagEnd + 1, closeAt) };
       at = closeAt + close.length;
     }
     if (final) at = buf.length;
@@ -828,12 +840,11 @@ export async function readSharedStrings(chunks: AsyncIterable<Buffer>): Promise<
   };
   for await (const chunk of chunks) {
     buf += decoder.write(chunk);
-    take(false);
-    if (buf.length > MAX_SI_CHARS) throw new WorkbookProblem('import.failed.unreadable');
+    yield* complete(false);
+    if (buf.length > maxChars) throw new WorkbookProblem('import.failed.unreadable');
   }
   buf += decoder.end();
-  take(true);
-  return out;
+  yield* complete(true);
 }
 
 /** A row element no longer than this (a full row of 16 384 long cells is far less): else the sheet is unreadable. */
@@ -847,50 +858,12 @@ const MAX_ROW_CHARS = 64 * 1024 * 1024;
  * row and cell references count on from the previous one, as Excel reads them.
  */
 export async function* readSheetXml(chunks: AsyncIterable<Buffer>, shared: SharedStringsLookup): AsyncGenerator<{ number: number; values: unknown[] }> {
-  const decoder = new StringDecoder('utf8');
-  const rowStart = /<(?:[A-Za-z_][\w.-]*:)?row\b/g;
-  let buf = '';
   let last = 0;
-  const rows = function* (final: boolean) {
-    let at = 0;
-    for (;;) {
-      rowStart.lastIndex = at;
-      const m = rowStart.exec(buf);
-      if (!m) {
-        // Keep a tail that may hold the start of a tag cut by the chunk.
-        at = Math.max(at, buf.length - 64);
-        break;
-      }
-      const tagEnd = buf.indexOf('>', m.index);
-      if (tagEnd < 0) { at = m.index; break; }
-      const openTag = buf.slice(m.index, tagEnd + 1);
-      let end: number;
-      let inner: string;
-      if (openTag.endsWith('/>')) {
-        end = tagEnd + 1;
-        inner = '';
-      } else {
-        const close = `</${m[0].slice(1)}>`;
-        const closeAt = buf.indexOf(close, tagEnd);
-        if (closeAt < 0) { at = m.index; break; }
-        end = closeAt + close.length;
-        inner = buf.slice(tagEnd + 1, closeAt);
-      }
-      const r = /\sr\s*=\s*["'](\d+)["']/.exec(openTag);
-      last = r ? Number(r[1]) : last + 1;
-      yield { number: last, values: rowValues(inner, shared) };
-      at = end;
-    }
-    if (final) at = buf.length;
-    buf = buf.slice(at);
-  };
-  for await (const chunk of chunks) {
-    buf += decoder.write(chunk);
-    yield* rows(false);
-    if (buf.length > MAX_ROW_CHARS) throw new WorkbookProblem('import.failed.unreadable');
+  for await (const row of elementsOf(chunks, 'row', MAX_ROW_CHARS)) {
+    const r = /\sr\s*=\s*["'](\d+)["']/.exec(row.open);
+    last = r ? Number(r[1]) : last + 1;
+    yield { number: last, values: rowValues(row.inner, shared) };
   }
-  buf += decoder.end();
-  yield* rows(true);
 }
 
 const CELL = /<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:[A-Za-z_][\w.-]*:)?c>)/g;
