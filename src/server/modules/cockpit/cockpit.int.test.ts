@@ -103,6 +103,25 @@ afterAll(() => t.close());
 
 const DAY = 'from=2026-11-20&to=2026-11-20';
 
+/**
+ * The figure rows of a subtree and period from bench/cockpit-reference.sql and from Q.figures, each as
+ * sorted JSON lines. The mean is a sum of whole microseconds divided (Linli) or an average of hours
+ * (reference), the median's hours float8 or numeric: the same numbers, not always the same last digits.
+ */
+async function bothFigures(path: string, from: string, to: string) {
+  const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
+  const [start, end] = bounds({ from, to });
+  const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [path, start, end]));
+  const p = periodsOf(from, to);
+  const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, path,
+    { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
+  const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
+    ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
+    median_close_h: r.median_close_h === null ? null : Number(Number(r.median_close_h).toFixed(9)),
+  })).sort();
+  return { ref: { rows: ref.rows, normalised: norm(ref.rows) }, mine: norm(mine) };
+}
+
 describe('case facts kept by the service and the watch', () => {
   it('responded_at is the first accept or reject; the accept deadline is kept; lateness sticks', async () => {
     const a = await facts(ids.A!);
@@ -196,23 +215,12 @@ describe('GET /api/cockpit/summary', () => {
   });
 
   it('equals the hand-written reference query (bench/cockpit-reference.sql)', async () => {
-    const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
     for (const [unit, from, to] of [[tree.streetA, '2026-11-20', '2026-11-20'], [tree.district, '2026-01-01', '2026-11-20'], [tree.commA1, '2026-11-01', '2026-11-30'],
       // Whole years: the previous period is the year before, read once and copied (empty, then not).
       [tree.district, '2026-01-01', '2026-12-31'], [tree.district, '2027-01-01', '2027-12-31']] as const) {
       const s = await ok(await district.get(`/api/cockpit/summary?unitId=${unit.id}&from=${from}&to=${to}`));
-      const [start, end] = bounds({ from, to });
-      const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [unit.path, start, end]));
-      const p = periodsOf(from, to);
-      const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path,
-        { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
-      // The mean is a sum of whole microseconds divided (Linli) or an average of hours (reference), the
-      // median's hours float8 or numeric: the same numbers, not always the same last digits.
-      const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
-        ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
-        median_close_h: r.median_close_h === null ? null : Number(Number(r.median_close_h).toFixed(9)),
-      })).sort();
-      expect(norm(ref.rows)).toEqual(norm(mine));
+      const { ref, mine } = await bothFigures(unit.path, from, to);
+      expect(mine).toEqual(ref.normalised);
       const expected = assemble(ref.rows, await Q.topCategories(t.db), await Q.gridsUnder(t.db, { scopesFor: () => [tree.district.path] } as never, unit.path), 'zh-CN');
       expect({ current: s.current, yoy: s.yoy, mom: s.mom, byCategory: s.byCategory, bySource: s.bySource, byMonth: s.byMonth, grids: s.grids, outsideGrids: s.outsideGrids })
         .toEqual(JSON.parse(JSON.stringify(expected)));
@@ -288,20 +296,11 @@ describe('migrations/0023: the tally kept by the cases\' trigger', () => {
     expect(await disagreements()).toEqual([]);
     // The cockpit reads folded rows and changes alike: it equals the reference query on every
     // period shape before the watch's fold and after it.
-    const text = readFileSync(new URL('../../../../bench/cockpit-reference.sql', import.meta.url), 'utf8');
     for (const [from, to, fold] of [['2026-10-01', '2026-11-30', false], ['2026-01-01', '2026-11-20', false], ['2025-11-15', '2026-11-21', false],
       ['2026-10-01', '2026-11-30', true], ['2025-11-15', '2026-11-21', true]] as const) {
       if (fold) await sql`SELECT case_tally_fold()`.execute(t.db);
-      const [start, end] = bounds({ from, to });
-      const ref = await t.db.executeQuery<Q.FigureRow>(CompiledQuery.raw(text, [tree.district.path, start, end]));
-      const p = periodsOf(from, to);
-      const mine = await Q.figures(t.db, { scopesFor: () => [tree.district.path] } as never, tree.district.path,
-        { cur: bounds(p.current), yoy: bounds(p.yoy), mom: bounds(p.mom) });
-      const norm = (rows: Q.FigureRow[]) => rows.map((r) => JSON.stringify({
-        ...r, mean_close_h: r.mean_close_h === null ? null : Number(Number(r.mean_close_h).toFixed(9)),
-        median_close_h: r.median_close_h === null ? null : Number(Number(r.median_close_h).toFixed(9)),
-      })).sort();
-      expect(norm(mine)).toEqual(norm(ref.rows));
+      const { ref, mine } = await bothFigures(tree.district.path, from, to);
+      expect(mine).toEqual(ref.normalised);
     }
   });
 
