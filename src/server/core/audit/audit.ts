@@ -1,4 +1,5 @@
-import type { Executor } from '../db/index.js';
+import type { Expression } from 'kysely';
+import { prepared, type Executor } from '../db/index.js';
 
 export type AuditResult = 'success' | 'failure' | 'denied';
 
@@ -20,12 +21,9 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/**
- * Append one row to the audit log. Call it with the same transaction as the change it records,
- * so that the change and its audit row commit or roll back together.
- */
-export async function writeAudit(db: Executor, ctx: AuditContext, entry: AuditEntry): Promise<void> {
-  await db
+/** The audit row's insert, not yet run: `resourceId` may be an expression (a row the same statement inserts). */
+export function auditInsert(db: Executor, ctx: AuditContext, entry: AuditEntry, resourceId?: Expression<string>) {
+  return db
     .insertInto('audit_log')
     .values({
       actor_id: ctx.actorId,
@@ -33,10 +31,17 @@ export async function writeAudit(db: Executor, ctx: AuditContext, entry: AuditEn
       ip: ctx.ip,
       action: entry.action,
       resource_type: entry.resourceType ?? null,
-      resource_id: entry.resourceId == null ? null : String(entry.resourceId),
+      resource_id: resourceId ?? (entry.resourceId == null ? null : String(entry.resourceId)),
       unit_path: entry.unitPath ?? null,
       result: entry.result ?? 'success',
       detail: JSON.stringify(entry.detail ?? {}),
-    })
-    .execute();
+    });
+}
+
+/**
+ * Append one row to the audit log. Call it with the same transaction as the change it records,
+ * so that the change and its audit row commit or roll back together.
+ */
+export async function writeAudit(db: Executor, ctx: AuditContext, entry: AuditEntry): Promise<void> {
+  await auditInsert(db, ctx, entry).modifyEnd(prepared).execute();
 }

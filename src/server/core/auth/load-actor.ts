@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/index.js';
+import { prepared, type Executor } from '../db/index.js';
 import type { AppContext } from '../context.js';
 import { hashToken, type LiveSession } from './sessions.js';
 import { Actor, type RoleBindingView } from '../access/actor.js';
@@ -49,7 +49,7 @@ export async function loadCaller(db: Executor, ctx: AppContext, token: string): 
     username: string; display_name: string; unit_path: string; locale: string; is_active: boolean;
     bindings: { id: string; role: string; unit_id: string; path: string; name: string; level: string }[];
     reference_version: string;
-  }>`
+  }>`${prepared}
     SELECT s.user_id::text AS user_id, s.last_seen_at, s.expires_at, s.mfa_pending,
       u.username, u.display_name, u.unit_path::text AS unit_path, u.locale, u.is_active,
       (SELECT coalesce(json_agg(json_build_object('id', b.id::text, 'role', b.role, 'unit_id', b.unit_id::text,

@@ -5,7 +5,7 @@
 import type { AppContext } from '../../core/context.js';
 import type { Executor } from '../../core/db/index.js';
 import type { MessageKey, Params } from '../../../shared/i18n/index.js';
-import { notify, type PendingNotification, type RecipientQuery } from '../notifications/notifications.service.js';
+import { notify, type NotifyInput, type PendingNotification, type RecipientQuery } from '../notifications/notifications.service.js';
 import type { CaseState } from './case.machine.js';
 import * as R from './cases.recipients.js';
 
@@ -82,13 +82,16 @@ async function messagesFor(db: Executor, ctx: AppContext, s: StepFacts): Promise
   }
 }
 
-/** Tell everyone a step concerns (except who took it). Returns the notification ids to deliver after commit. */
+/** What a step tells whom (except who took it), as notify's input without the case. */
+export async function stepNotifications(db: Executor, ctx: AppContext, s: StepFacts): Promise<Omit<NotifyInput, 'caseId'>[]> {
+  return (await messagesFor(db, ctx, s)).map((msg) => ({
+    userIds: msg.users, exceptUserId: s.actorId, kind: msg.kind, key: msg.key, params: { number: s.number, ...msg.params },
+  }));
+}
+
+/** Tell everyone a step concerns (except who took it). Returns the notifications to deliver after commit. */
 export async function notifyStep(trx: Executor, ctx: AppContext, s: StepFacts): Promise<PendingNotification[]> {
   const pending: PendingNotification[] = [];
-  for (const msg of await messagesFor(trx, ctx, s)) {
-    pending.push(...await notify(trx, ctx, {
-      userIds: msg.users, exceptUserId: s.actorId, caseId: s.caseId, kind: msg.kind, key: msg.key, params: { number: s.number, ...msg.params },
-    }));
-  }
+  for (const input of await stepNotifications(trx, ctx, s)) pending.push(...await notify(trx, ctx, { ...input, caseId: s.caseId }));
   return pending;
 }

@@ -77,13 +77,17 @@ describe('the answer to a report', () => {
     }
   });
 
-  it('tells the dispatchers in the same statement that writes it, and hands the channel what it wrote', async () => {
+  it('writes the case, its audit row and the dispatchers\' notifications in one statement, and hands the channel what it wrote', async () => {
     const posted = await ok(await report(worker1), 201);
     const rows = await t.db.selectFrom('notification').innerJoin('app_user', 'app_user.id', 'notification.user_id')
       .select(['app_user.username', 'notification.kind', 'notification.id']).where('case_id', '=', posted.id).execute();
     expect(rows.map((r) => [r.username, r.kind])).toEqual([['commA1', 'case.reported']]);
     const delivered = await t.db.selectFrom('notification_delivery').select('channel').where('notification_id', '=', rows[0]!.id).execute();
     expect(delivered).toEqual([{ channel: 'log' }]);
+    // The audit row of the same statement names the case it wrote, and where it lies.
+    const audited = await t.db.selectFrom('audit_log').select(['action', 'resource_type', 'unit_path', 'actor_username'])
+      .where('resource_id', '=', posted.id).where('resource_type', '=', 'case').execute();
+    expect(audited).toEqual([{ action: 'case.report', resource_type: 'case', unit_path: tree.gridA1g1.path, actor_username: 'worker1' }]);
     // The reporter is not told of their own report, even when they are a dispatcher of the place.
     const own = await ok(await report(comm), 201);
     expect(await t.db.selectFrom('notification').select('id').where('case_id', '=', own.id).execute()).toEqual([]);

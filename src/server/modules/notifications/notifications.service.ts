@@ -1,6 +1,6 @@
-import { sql, type Expression } from 'kysely';
+import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { AppContext } from '../../core/context.js';
-import type { Executor } from '../../core/db/index.js';
+import { prepared, type Executor } from '../../core/db/index.js';
 import { isMessageKey, translate, type MessageKey, type Params } from '../../../shared/i18n/index.js';
 import { channelsFor, type NotificationChannel, type Recipient } from './notification.channels.js';
 
@@ -35,28 +35,43 @@ const isQuery = (x: NotifyInput['userIds']): x is RecipientQuery =>
   typeof (x as { toOperationNode?: unknown }).toOperationNode === 'function';
 
 /**
+ * A notification's recipients and its insert as common table expressions `r${tag}` and `ins${tag}`
+ * of a larger statement, and the select of what the insert wrote (PendingNotification rows, reader
+ * included). `caseId` is an expression: a parameter, or the case the same statement inserts. Null when
+ * nobody is to be told.
+ */
+export function notificationParts(ctx: AppContext, input: NotifyInput, caseId: Expression<unknown>, tag = ''): { ctes: RawBuilder<unknown>; pending: RawBuilder<PendingNotification> } | null {
+  let recipients: Expression<unknown>;
+  if (isQuery(input.userIds)) recipients = input.userIds;
+  else {
+    const ids = [...new Set(input.userIds)].filter((u) => u !== input.exceptUserId);
+    if (!ids.length) return null;
+    recipients = sql`SELECT unnest(${ids}::bigint[]) AS user_id`;
+  }
+  const [r, ins] = [sql.ref(`r${tag}`), sql.ref(`ins${tag}`)];
+  const except = input.exceptUserId ? sql`WHERE ${r}.user_id <> ${input.exceptUserId}::bigint` : sql``;
+  return {
+    ctes: sql`${r} AS (SELECT DISTINCT user_id FROM (${recipients}) q),
+    ${ins} AS (
+      INSERT INTO notification (user_id, case_id, kind, message_key, params, created_at)
+      SELECT ${r}.user_id, ${caseId}, ${input.kind}, ${input.key}, ${JSON.stringify(input.params ?? {})}::jsonb, ${ctx.clock.now()}::timestamptz
+      FROM ${r} ${except} ORDER BY ${r}.user_id
+      RETURNING id, user_id, case_id, kind, message_key, params)`,
+    pending: sql<PendingNotification>`SELECT ${ins}.id::text AS id, ${ins}.kind, ${ins}.case_id::text AS case_id, ${ins}.message_key, ${ins}.params,
+      ${ins}.user_id::text AS user_id, a.username, a.locale
+    FROM ${ins} JOIN app_user a ON a.id = ${ins}.user_id`,
+  };
+}
+
+/**
  * Put a notification in the inbox of each recipient (each once), in the caller's transaction so that
  * it exists exactly when the step it tells of does — recipients, rows and readers in one statement.
  * Returns what to hand `deliver` after the transaction has committed — never inside it.
  */
 export async function notify(trx: Executor, ctx: AppContext, input: NotifyInput): Promise<PendingNotification[]> {
-  let recipients: Expression<unknown>;
-  if (isQuery(input.userIds)) recipients = input.userIds;
-  else {
-    const ids = [...new Set(input.userIds)].filter((u) => u !== input.exceptUserId);
-    if (!ids.length) return [];
-    recipients = sql`SELECT unnest(${ids}::bigint[]) AS user_id`;
-  }
-  const except = input.exceptUserId ? sql`WHERE r.user_id <> ${input.exceptUserId}::bigint` : sql``;
-  const { rows } = await sql<PendingNotification>`
-    WITH r AS (SELECT DISTINCT user_id FROM (${recipients}) q),
-    ins AS (
-      INSERT INTO notification (user_id, case_id, kind, message_key, params, created_at)
-      SELECT r.user_id, ${input.caseId ?? null}::bigint, ${input.kind}, ${input.key}, ${JSON.stringify(input.params ?? {})}::jsonb, ${ctx.clock.now()}::timestamptz
-      FROM r ${except} ORDER BY r.user_id
-      RETURNING id, user_id, case_id, kind, message_key, params)
-    SELECT ins.id::text AS id, ins.kind, ins.case_id::text AS case_id, ins.message_key, ins.params, ins.user_id::text AS user_id, a.username, a.locale
-    FROM ins JOIN app_user a ON a.id = ins.user_id ORDER BY ins.id`.execute(trx);
+  const parts = notificationParts(ctx, input, sql`${input.caseId ?? null}::bigint`);
+  if (!parts) return [];
+  const { rows } = await sql<PendingNotification>`${prepared} WITH ${parts.ctes} SELECT * FROM (${parts.pending}) p ORDER BY p.id::bigint`.execute(trx);
   return rows;
 }
 
@@ -101,7 +116,7 @@ export async function deliver(ctx: AppContext, pending: readonly PendingNotifica
       records.push({ notification_id: r.id, channel: channel.name, status, attempted_at: ctx.clock.now(), error });
     }
   }
-  if (records.length) await db.insertInto('notification_delivery').values(records).execute();
+  if (records.length) await db.insertInto('notification_delivery').values(records).modifyEnd(prepared).execute();
 }
 
 /**
