@@ -10,7 +10,8 @@ import type { CaseState } from './case.machine.js';
 import * as R from './cases.recipients.js';
 
 export interface StepFacts {
-  caseId: string;
+  /** Null for the report that creates the case: it is written in the statement that tells of it. */
+  caseId: string | null;
   number: string;
   /** Who took the step (not told of their own step); null for the system. */
   actorId: string | null;
@@ -32,7 +33,10 @@ export interface StepFacts {
 type Message = { users: string[] | RecipientQuery; kind: string; key: MessageKey; params?: Params };
 
 async function messagesFor(db: Executor, ctx: AppContext, s: StepFacts): Promise<Message[]> {
-  const handlers = () => R.currentHandlers(db, ctx, s.caseId, s.handlingPath);
+  const handlers = () => {
+    if (!s.caseId) throw new Error(`notify: the step ${s.action} needs its case's id`);
+    return R.currentHandlers(db, ctx, s.caseId, s.handlingPath);
+  };
   const dispatchers = async (): Promise<string[] | RecipientQuery> => R.dispatchersQuery(db, ctx, s.handlingPath) ?? [];
   const m = (users: string[] | RecipientQuery, kind: string, key: MessageKey, params?: Params): Message => ({ users, kind, key, params });
   switch (s.action) {

@@ -259,7 +259,7 @@ export async function recordReport(
       ...(patrol.patrol_id || patrol.patrol_key ? { patrolId: patrol.patrol_id, patrolKey: patrol.patrol_key } : {}) },
   }, sql<string>`(SELECT id::text FROM c)`);
   const messages = (await stepNotifications(db, ctx, {
-    caseId: '', number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
+    caseId: null, number, actorId: actor.userId, action: 'report', eventAction: 'report', to: 'reported',
     handlingPath: handling.path, handlingLevel: handling.level, gridPath: place.path, reporterId: actor.userId,
     stage: 'accept', reopenCount: 0, detail: {},
   })).flatMap((m, i) => notificationParts(ctx, m, caseId, String(i)) ?? []);
