@@ -27,7 +27,8 @@ export function createPool(url: string, max = 20): pg.Pool {
  * not depend on their parameters' values — the session lookup, a step's notification: parsing and
  * planning those two cost PostgreSQL more than running them (0.35 + 0.55 ms against 0.09 + 0.27 ms a
  * report, pg_stat_statements). Not for scoped lists: after five runs PostgreSQL may settle on a generic
- * plan, one plan for a grid and for the whole district.
+ * plan, one plan for a grid and for the whole district. Nor with `*` in its select list: a column
+ * added by a migration while a server runs would fail it ("cached plan must not change result type").
  */
 const PREPARED_MARK = '/*prepared*/';
 export const prepared = sql.raw(PREPARED_MARK);

@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Selectable } from 'kysely';
-import type { Executor, CaseEventTable, CaseTimeLimit, HandlingLevel, UnitLevel } from '../../core/db/index.js';
+import { prepared, type Executor, type CaseEventTable, type CaseTimeLimit, type HandlingLevel, type UnitLevel } from '../../core/db/index.js';
 import type { Actor } from '../../core/access/actor.js';
 import type { AppContext } from '../../core/context.js';
 import { referenceOf } from '../../core/reference.js';
@@ -320,8 +320,11 @@ export async function listCases(
     pageIds = page;
     total = Number(count.n);
   }
+  // The page's rows by their ids: a statement of one shape for every list and caller, kept prepared
+  // (planning it cost PostgreSQL as much as running it, ≈ 1.2 ms a request).
   const rows = pageIds.length
-    ? await ordered(casesWithUnits(db).select(caseColumns).where('cases.id', 'in', pageIds.map((r) => r.id))).execute()
+    ? await ordered(casesWithUnits(db).select(caseColumns).where(sql<SqlBool>`cases.id = ANY(${pageIds.map((r) => r.id)}::bigint[])`))
+      .modifyEnd(prepared).execute()
     : [];
   return { rows: rows as CaseRow[], total: Math.min(total, cap), capped: total > cap };
 }
