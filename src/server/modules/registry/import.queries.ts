@@ -381,10 +381,12 @@ export async function insertNewResidents(db: Executor, jobId: string, rows: NewR
         (s.d->>'movedInOn')::date
       FROM src s JOIN building b ON b.id = (s.d->>'buildingId')::bigint
       ORDER BY s.ord
-      RETURNING id, id_number_hash
+      RETURNING id, id_number_hash, unit_path
     ), tagged AS (
-      INSERT INTO resident_tag (resident_id, tag_id, since)
-      SELECT ins.id, t.tag_id::bigint, current_date
+      -- The tags carry their resident's place (migrations/0021), given here from the insert: the
+      -- trigger would otherwise read and share-lock each new resident again, a row at a time.
+      INSERT INTO resident_tag (resident_id, tag_id, since, unit_path)
+      SELECT ins.id, t.tag_id::bigint, current_date, ins.unit_path
       FROM ins JOIN src s ON s.d->>'idNumberHash' = ins.id_number_hash
       CROSS JOIN LATERAL jsonb_array_elements_text(s.d->'tagIds') AS t(tag_id)
       ON CONFLICT DO NOTHING
