@@ -52,31 +52,36 @@ export const TOTAL_CAP = 1_000;
 export async function searchResidents(
   db: Executor, actor: Actor, cipher: FieldCipher, q: ResidentSearchQuery & { unitPath?: string; sensitiveTagIds?: string[] },
 ): Promise<{ rows: ResidentRow[]; total: number; capped: boolean }> {
-  const where: Expression<SqlBool>[] = [inScope(actor, P.read, 'r.unit_path')];
+  // The name's predicate apart from the other filters: the capped count of a pinyin search (below)
+  // writes it otherwise.
+  let name: Expression<SqlBool> | null = null;
+  let pinyinPrefix: string | null = null;
   if (q.q) {
     if (looksLikePinyin(q.q)) {
-      const p = `${q.q.toLowerCase()}%`;
-      where.push(sql<SqlBool>`(r.name_initials like ${p} or r.name_pinyin like ${p})`);
+      const p = (pinyinPrefix = `${q.q.toLowerCase()}%`);
+      name = sql<SqlBool>`(r.name_initials like ${p} or r.name_pinyin like ${p})`;
     } else {
       // A name from its start (王秀英, 王) or from its given name (秀英): both prefix searches on an index.
       const prefix = `${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      where.push(sql<SqlBool>`(r.name like ${prefix} or substr(r.name, 2) like ${prefix})`);
+      name = sql<SqlBool>`(r.name like ${prefix} or substr(r.name, 2) like ${prefix})`;
     }
   }
-  if (q.idNumber) where.push(sql<SqlBool>`r.id_number_hash = ${cipher.blindIndex(normalizeIdNumber(q.idNumber))}`);
-  if (q.phone) where.push(sql<SqlBool>`r.phone_hash = ${cipher.blindIndex(normalizePhone(q.phone))}`);
+  const filters: Expression<SqlBool>[] = [inScope(actor, P.read, 'r.unit_path')];
+  if (q.idNumber) filters.push(sql<SqlBool>`r.id_number_hash = ${cipher.blindIndex(normalizeIdNumber(q.idNumber))}`);
+  if (q.phone) filters.push(sql<SqlBool>`r.phone_hash = ${cipher.blindIndex(normalizePhone(q.phone))}`);
   const tagIds = q.tags ? [...new Set(q.tags.split(','))] : [];
   const hasTag = (tagId: string) => sql<SqlBool>`EXISTS (SELECT 1 FROM resident_tag rt WHERE rt.resident_id = r.id AND rt.tag_id = ${tagId}::bigint)`;
   // Filtering by a sensitive tag only finds people where the caller may see that tag.
-  if (tagIds.length && q.sensitiveTagIds?.length) where.push(inScope(actor, P.sensitiveTags, 'r.unit_path'));
+  if (tagIds.length && q.sensitiveTagIds?.length) filters.push(inScope(actor, P.sensitiveTags, 'r.unit_path'));
   if (q.address) {
     const like = `%${q.address.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    where.push(sql<SqlBool>`concat_ws(' ', b.address, b.name, e.name, h.room) ILIKE ${like}`);
+    filters.push(sql<SqlBool>`concat_ws(' ', b.address, b.name, e.name, h.room) ILIKE ${like}`);
   }
-  if (q.unitPath) where.push(inSubtree('r.unit_path', q.unitPath));
-  if (q.buildingId) where.push(sql<SqlBool>`h.building_id = ${q.buildingId}`);
-  if (q.householdId) where.push(sql<SqlBool>`r.household_id = ${q.householdId}`);
-  if (q.status !== 'all') where.push(sql<SqlBool>`r.status = ${q.status}`);
+  if (q.unitPath) filters.push(inSubtree('r.unit_path', q.unitPath));
+  if (q.buildingId) filters.push(sql<SqlBool>`h.building_id = ${q.buildingId}`);
+  if (q.householdId) filters.push(sql<SqlBool>`r.household_id = ${q.householdId}`);
+  if (q.status !== 'all') filters.push(sql<SqlBool>`r.status = ${q.status}`);
+  const where = name ? [name, ...filters] : filters;
   const and = (parts: Expression<SqlBool>[]) => sql<SqlBool>`${sql.join(parts, sql` and `)}`;
   const all = and([...where, ...tagIds.map(hasTag)]);
 
@@ -129,7 +134,20 @@ export async function searchResidents(
   const rows = await query.orderBy('r.id').limit(q.limit).offset(q.offset).execute();
   let total: number;
   if (q.offset === 0 && rows.length < q.limit) total = rows.length;
-  else {
+  else if (pinyinPrefix && !q.address && !q.buildingId) {
+    // Initials or full pinyin: as one OR, a bitmap of every match of both indexes and then the table
+    // (25–30 ms for "wx" among a million). As the initials' matches and then the full pinyin's others,
+    // two walks that stop together at the cap — index-only with the status and the initials in the
+    // indexes (migrations/0025): under a millisecond. The other filters are the same on both.
+    const p = pinyinPrefix;
+    const counted = await sql<{ n: string }>`SELECT count(*) AS n FROM (
+        SELECT 1 FROM resident r WHERE r.name_initials like ${p} AND ${and([...filters, ...tagIds.map(hasTag)])}
+        UNION ALL
+        SELECT 1 FROM resident r WHERE r.name_pinyin like ${p} AND NOT coalesce(r.name_initials like ${p}, false)
+          AND ${and([...filters, ...tagIds.map(hasTag)])}
+        LIMIT ${TOTAL_CAP + 1}) x`.execute(db);
+    total = Number(counted.rows[0]!.n);
+  } else {
     const counted = await db.selectFrom(query.clearSelect().select(sql`1`.as('one')).limit(TOTAL_CAP + 1).as('x'))
       .select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
     total = Number(counted.n);
