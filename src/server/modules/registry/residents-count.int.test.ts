@@ -1,7 +1,7 @@
 /**
- * The total of a resident search by pinyin, counted up to the cap. District-wide it is counted as the
- * initials' matches plus the full pinyin's other matches (residents.queries.ts, migrations/0025); below
- * the district from the subtree's matches. Both must say the same, each person once, the cap included.
+ * A resident search by pinyin reads the initials' matches and then the full pinyin's other matches
+ * (residents.queries.ts, migrations/0025): district-wide for the total, counted up to the cap; below the
+ * district for the page and the total. Both must say the same, each person once, the cap included.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ async function total(c: Client, qs: string): Promise<{ total: number; capped: bo
   return { total: body.total, capped: body.totalCapped };
 }
 
+const names = async (c: Client, qs: string): Promise<string[]> =>
+  (await c.get(`/api/residents?${qs}`)).json().items.map((x: { name: string }) => x.name);
+
 beforeAll(async () => {
   t = await createTestApp();
   tree = await buildTree(t.ctx);
@@ -55,6 +58,10 @@ describe('the total of a search by pinyin', () => {
       expect(await total(c, 'q=wang')).toEqual({ total: 1, capped: false }); // full pinyin only
       expect(await total(c, 'q=w&status=all')).toEqual({ total: 5, capped: false });
       expect(await total(c, 'q=w&status=moved_out')).toEqual({ total: 1, capped: false });
+      // The pages hold the same people, in id order (here the order they were written in).
+      expect(await names(c, 'q=w&limit=10')).toEqual(['王伟', '魏文', '吴晓', '万']);
+      expect(await names(c, 'q=w&limit=2&offset=2')).toEqual(['吴晓', '万']);
+      expect(await names(c, 'q=wang&status=all&limit=10')).toEqual(['王伟', '王五']);
     }
   });
 
