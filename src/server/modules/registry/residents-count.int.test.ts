@@ -74,4 +74,16 @@ describe('the total of a search by pinyin', () => {
       expect(await total(c, 'q=zs')).toEqual({ total: 1, capped: false });
     }
   });
+
+  it('pages as many matches as the district-wide plan sorts, and more, as the subtree does', async () => {
+    // Past SORTED_CAP (5 000) the district-wide page is found by a walk in id order instead.
+    await people(Array.from({ length: 5010 }, (_, i) => [`李${i}`, 'l', 'li', 'active'] as [string, string, string, string]));
+    for (const qs of ['q=l&limit=20&offset=30', 'q=li&limit=5&offset=4990', 'q=cs&limit=20&offset=990', 'q=ce&limit=20&offset=1000']) {
+      const [d, c] = [(await district.get(`/api/residents?${qs}`)).json(), (await community.get(`/api/residents?${qs}`)).json()];
+      expect(d.items.length).toBeGreaterThan(0);
+      expect(d.items.map((x: { id: string }) => x.id)).toEqual(c.items.map((x: { id: string }) => x.id));
+      expect([d.total, d.totalCapped]).toEqual([1000, true]);
+      expect([c.total, c.totalCapped]).toEqual([1000, true]);
+    }
+  });
 });
