@@ -85,5 +85,14 @@ describe('the total of a search by pinyin', () => {
       expect([d.total, d.totalCapped]).toEqual([1000, true]);
       expect([c.total, c.totalCapped]).toEqual([1000, true]);
     }
+    // With a tag too, on both sides of the line: only the tag's holders (5 005 of the 李, and one 测试).
+    const tag = (await t.db.selectFrom('care_tag').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+    await sql`INSERT INTO resident_tag (resident_id, tag_id, since)
+      SELECT id, ${tag}::bigint, current_date FROM resident
+      WHERE (name LIKE '李%' AND name NOT IN ('李0', '李1', '李2', '李3', '李4')) OR name = '测试3'`.execute(t.db);
+    for (const c of [district, community]) {
+      expect(await names(c, `q=l&tags=${tag}&limit=3`)).toEqual(['李5', '李6', '李7']);
+      expect(await names(c, `q=cs&tags=${tag}&limit=3`)).toEqual(['测试3']);
+    }
   });
 });

@@ -55,13 +55,13 @@ export const SORTED_CAP = 5_000;
 export async function searchResidents(
   db: Executor, actor: Actor, cipher: FieldCipher, q: ResidentSearchQuery & { unitPath?: string; sensitiveTagIds?: string[] },
 ): Promise<{ rows: ResidentRow[]; total: number; capped: boolean }> {
-  // The name's predicate apart from the other filters: the capped count of a pinyin search (below)
-  // writes it otherwise.
+  // The name's predicate apart from the other filters: a pinyin search's walks (pinyinMatches, below)
+  // write it otherwise.
   let name: Expression<SqlBool> | null = null;
-  let pinyinPrefix: string | null = null;
+  let pinyinLike: string | null = null; // 'wx%': a pinyin search's prefix
   if (q.q) {
     if (looksLikePinyin(q.q)) {
-      const p = (pinyinPrefix = `${q.q.toLowerCase()}%`);
+      const p = (pinyinLike = `${q.q.toLowerCase()}%`);
       name = sql<SqlBool>`(r.name_initials like ${p} or r.name_pinyin like ${p})`;
     } else {
       // A name from its start (王秀英, 王) or from its given name (秀英): both prefix searches on an index.
@@ -91,12 +91,12 @@ export async function searchResidents(
   // every match and read the table for each): the initials' matches, then the full pinyin's others —
   // index-only walks with the status and the id in the indexes (migrations/0025). Not with the
   // filters on the household's address or building, which need the table.
-  const p = pinyinPrefix;
-  const pinyinMatches = p && !q.address && !q.buildingId
-    ? sql`SELECT r.id FROM resident r WHERE r.name_initials like ${p} AND ${and([...filters, ...tagIds.map(hasTag)])}
+  const rest = [...filters, ...tagIds.map(hasTag)];
+  const pinyinMatches = pinyinLike && !q.address && !q.buildingId
+    ? sql`SELECT r.id FROM resident r WHERE r.name_initials like ${pinyinLike} AND ${and(rest)}
         UNION ALL
-        SELECT r.id FROM resident r WHERE r.name_pinyin like ${p} AND NOT coalesce(r.name_initials like ${p}, false)
-          AND ${and([...filters, ...tagIds.map(hasTag)])}`
+        SELECT r.id FROM resident r WHERE r.name_pinyin like ${pinyinLike} AND NOT coalesce(r.name_initials like ${pinyinLike}, false)
+          AND ${and(rest)}`
     : null;
 
   const roots = q.unitPath ? [q.unitPath] : actor.scopesFor(P.read);
@@ -166,8 +166,8 @@ export async function searchResidents(
     // The walk, with the name written so that no index serves it: for some thousands of matches the
     // planner would rather collect them all through the bitmap and sort them (230 ms for a pair with
     // 16 000 matches) than walk the primary key (6 ms; at most ≈ 20 ms just past SORTED_CAP).
-    const walked = sql<SqlBool>`((r.name_initials || '') like ${p} or (r.name_pinyin || '') like ${p})`;
-    const rows = await base(db).where(and([walked, ...filters])).orderBy('r.id').limit(q.limit).offset(q.offset).execute();
+    const walked = sql<SqlBool>`((r.name_initials || '') like ${pinyinLike} or (r.name_pinyin || '') like ${pinyinLike})`;
+    const rows = await base(db).where(and([walked, ...rest])).orderBy('r.id').limit(q.limit).offset(q.offset).execute();
     return { rows, total: TOTAL_CAP, capped: true };
   }
 
