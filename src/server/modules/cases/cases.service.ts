@@ -218,6 +218,7 @@ export async function recordReport(
   const phone = input.reporterPhone || null;
   // The patrol it was found on (400 on patrolId when not the caller's own, or in their scope for staff).
   const patrol = await patrolOfReport(db, actor, input);
+  const clock = stageClock(category, input.urgency, 'accept', now);
   const caseInsert = db.insertInto('cases').values({
     number,
     category_id: category.id,
@@ -234,9 +235,9 @@ export async function recordReport(
     reporter_name: input.reporterName ?? actor.displayName,
     reporter_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
     reporter_phone_hash: phone ? ctx.cipher.blindIndex(phoneDigits(phone)) : null,
-    ...stageClock(category, input.urgency, 'accept', now),
+    ...clock,
     // The accept deadline, kept for the cockpit's response rate (响应率) after the stage clock moves on.
-    response_deadline: stageClock(category, input.urgency, 'accept', now).stage_deadline,
+    response_deadline: clock.stage_deadline,
     hotline_order_no: input.hotlineOrderNo ?? null,
     hotline_deadline: input.hotlineDeadline ? new Date(input.hotlineDeadline) : null,
     idempotency_key: r.idempotencyKey ?? null,

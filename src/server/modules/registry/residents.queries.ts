@@ -33,6 +33,26 @@ export function findResidentInScope(db: Executor, actor: Actor, id: string, perm
   return base(db).where('r.id', '=', id).where(inScope(actor, permission, 'r.unit_path')).executeTakeFirst();
 }
 
+/** The page's residents by their ids, in id order. */
+function residentsByIds(db: Executor, ids: string[]): Promise<ResidentRow[]> {
+  return ids.length ? base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : Promise.resolve([]);
+}
+
+/**
+ * A page of collected matches (`hits`: a statement of their ids), sorted by id, and how many there are
+ * (counted again only when the page is past the end).
+ */
+async function pageOfHits(db: Executor, hits: Expression<unknown>, limit: number, offset: number): Promise<{ ids: string[]; found: number }> {
+  const page = await sql<{ id: string; n: string }>`
+    WITH hit AS MATERIALIZED (${hits})
+    SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY hit.id LIMIT ${limit} OFFSET ${offset}`.execute(db);
+  let found = page.rows.length ? Number(page.rows[0]!.n) : 0;
+  if (!page.rows.length && offset > 0) {
+    found = Number((await sql<{ n: string }>`WITH hit AS MATERIALIZED (${hits}) SELECT count(*) AS n FROM hit`.execute(db)).rows[0]!.n);
+  }
+  return { ids: page.rows.map((r) => r.id), found };
+}
+
 /** Counting every match of a district-wide search costs more than it tells: past this, "1 000+". */
 export const TOTAL_CAP = 1_000;
 
@@ -127,21 +147,11 @@ export async function searchResidents(
       const ids = page.rows.map((r) => r.id);
       const total = q.offset === 0 && ids.length < q.limit ? ids.length
         : Number((await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${holders(false)} LIMIT ${TOTAL_CAP + 1}) x`.execute(db)).rows[0]!.n);
-      const rows = ids.length ? await base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : [];
-      return { rows, total: Math.min(total, TOTAL_CAP), capped: total > TOTAL_CAP };
+      return { rows: await residentsByIds(db, ids), total: Math.min(total, TOTAL_CAP), capped: total > TOTAL_CAP };
     }
     // The ids of every match in the subtree, then the page of them and how many there are.
-    const hits = pinyinMatches ?? sql`SELECT r.id FROM resident r ${houseJoins} WHERE ${all}`;
-    const page = await sql<{ id: string; n: string }>`
-      WITH hit AS MATERIALIZED (${hits})
-      SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY hit.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
-    let total = page.rows.length ? Number(page.rows[0]!.n) : 0;
-    if (!page.rows.length && q.offset > 0) {
-      total = Number((await sql<{ n: string }>`WITH hit AS MATERIALIZED (${hits}) SELECT count(*) AS n FROM hit`.execute(db)).rows[0]!.n);
-    }
-    const ids = page.rows.map((r) => r.id);
-    const rows = ids.length ? await base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : [];
-    return { rows, total: Math.min(total, TOTAL_CAP), capped: total > TOTAL_CAP };
+    const { ids, found } = await pageOfHits(db, pinyinMatches ?? sql`SELECT r.id FROM resident r ${houseJoins} WHERE ${all}`, q.limit, q.offset);
+    return { rows: await residentsByIds(db, ids), total: Math.min(found, TOTAL_CAP), capped: found > TOTAL_CAP };
   }
 
   if (pinyinMatches) {
@@ -151,18 +161,8 @@ export async function searchResidents(
     // SORTED_CAP: when that is all of them, they are sorted and paged here (≈ 9 ms at the cap), with
     // their exact total; when there are more, matches are dense enough for the walk to find a page at
     // once, and the total is past the cap anyway.
-    const page = await sql<{ id: string; n: string }>`
-      WITH hit AS MATERIALIZED (${pinyinMatches} LIMIT ${SORTED_CAP + 1})
-      SELECT id::text AS id, count(*) OVER () AS n FROM hit ORDER BY hit.id LIMIT ${q.limit} OFFSET ${q.offset}`.execute(db);
-    let found = page.rows.length ? Number(page.rows[0]!.n) : 0;
-    if (!page.rows.length && q.offset > 0) {
-      found = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM (${pinyinMatches} LIMIT ${SORTED_CAP + 1}) x`.execute(db)).rows[0]!.n);
-    }
-    if (found <= SORTED_CAP) {
-      const ids = page.rows.map((r) => r.id);
-      const rows = ids.length ? await base(db).where('r.id', 'in', ids).orderBy('r.id').execute() : [];
-      return { rows, total: Math.min(found, TOTAL_CAP), capped: found > TOTAL_CAP };
-    }
+    const { ids, found } = await pageOfHits(db, sql`${pinyinMatches} LIMIT ${SORTED_CAP + 1}`, q.limit, q.offset);
+    if (found <= SORTED_CAP) return { rows: await residentsByIds(db, ids), total: Math.min(found, TOTAL_CAP), capped: found > TOTAL_CAP };
     // The walk, with the name written so that no index serves it: for some thousands of matches the
     // planner would rather collect them all through the bitmap and sort them (230 ms for a pair with
     // 16 000 matches) than walk the primary key (6 ms; at most ≈ 20 ms just past SORTED_CAP).
