@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type Browser, screenshots, apiGet, signInAs as signInAsIn, openDemo } from './helpers/browser.js';
+import { type Browser, screenshots, apiGet, pickOption, signInAs as signInAsIn, openDemo } from './helpers/browser.js';
 import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
 
 /** antd puts a space between the two characters of a two-character button label. */
@@ -64,8 +64,7 @@ describe('case settings in Chromium', () => {
     await shot(page, 'category-limit-error', { fullPage: false });
 
     await drawer.locator('#limits_handle_amount').fill('2');
-    await drawer.locator('#limits_handle_unit').click();
-    await page.locator('.ant-select-item-option:visible', { hasText: '工作日' }).first().click();
+    await pickOption(page, drawer.locator('.ant-select', { has: page.locator('#limits_handle_unit') }), { text: '工作日' });
     await drawer.getByRole('button', { name: label('保存') }).click();
     await drawer.waitFor({ state: 'hidden' });
     await poll(() => row.getByTestId('limit-handle').innerText()).toBe('2 工作日');
@@ -104,12 +103,15 @@ describe('case settings in Chromium', () => {
     await page.getByRole('button', { name: '新增部门' }).click();
     const form = page.locator('.ant-drawer').filter({ has: page.getByTestId('department-form') });
     await form.waitFor();
-    await form.locator('#unitId').click();
-    await page.locator('.ant-select-item-option:visible').first().click();
+    await pickOption(page, form.locator('.ant-select', { has: page.locator('#unitId') }));
     await form.locator('#code').fill('city_appearance');
     await form.locator('#nameZh').fill('市容环境卫生中心');
     await form.locator('#nameEn').fill('City Appearance and Sanitation Centre');
+    const posted = page.waitForResponse((r) => r.url().endsWith('/api/case-settings/departments') && r.request().method() === 'POST', { timeout: 20_000 }).catch(() => null);
     await form.getByRole('button', { name: label('保存') }).click();
+    const response = await posted;
+    // On failure, say what the server answered (or what the form shows when nothing was sent).
+    expect(response?.status(), response ? `${await response.text()} ← ${response.request().postData()}` : `no POST seen; the form shows: ${(await form.locator('.ant-form-item-explain-error').allInnerTexts()).join(' | ')}`).toBe(201);
     await form.waitFor({ state: 'hidden' });
     const row = table.locator('tr', { hasText: '市容环境卫生中心' });
     await row.waitFor();
@@ -120,9 +122,7 @@ describe('case settings in Chromium', () => {
     await row.getByRole('button', { name: '成员管理' }).click();
     const drawer = page.locator('.ant-drawer').filter({ has: page.getByTestId('members-drawer') });
     await drawer.getByTestId('no-members').waitFor();
-    await drawer.getByTestId('member-search').click();
-    await page.keyboard.type('张伟');
-    await page.locator('.ant-select-item-option:visible', { hasText: 'department' }).first().click();
+    await pickOption(page, drawer.getByTestId('member-search'), { text: 'department', type: '张伟' });
     await drawer.getByRole('button', { name: '添加成员' }).click();
     await poll(() => drawer.getByTestId('members-table').innerText()).toContain('department');
     expect(await drawer.getByTestId('no-members').count()).toBe(0);

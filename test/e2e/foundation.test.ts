@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable, clearScreenshots, launchBrowser, screenshot, settledBox, totpCode, type Browser } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, clearScreenshots, launchBrowser, screenshot, settledBox, totpCode, pickOption, type Browser } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names ("plus 新增下级"). */
@@ -296,9 +296,7 @@ describe('foundation in Chromium', () => {
     await drawer.locator('#username').fill('wangfang');
     await drawer.locator('#displayName').fill('王芳');
     await drawer.locator('#password').fill('short');
-    await drawer.locator('#unitId').click();
-    await page.keyboard.type('龙湖东岸');
-    await page.locator('.ant-select-item-option:visible', { hasText: '龙湖东岸社区' }).first().click();
+    await pickOption(page, drawer.locator('.ant-select', { has: page.locator('#unitId') }), { title: '龙湖东岸社区', type: '龙湖东岸' });
     await drawer.getByRole('button', { name: label('保存') }).click();
     await poll(() => drawer.locator('.ant-form-item-explain-error').allInnerTexts()).toEqual([expect.stringContaining('密码')]);
     await screenshot(page, 'user-create-error', { fullPage: false });

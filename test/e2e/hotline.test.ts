@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type Browser, screenshots, openDemo } from './helpers/browser.js';
+import { type Browser, screenshots, openDemo, pickOption } from './helpers/browser.js';
 import { DEMO_PASSWORD, type RunningServer } from './helpers/server.js';
 
 const { shot, clear: clearOwnShots } = screenshots('h');
@@ -51,8 +51,7 @@ describe('12345 hotline import in Chromium', () => {
 
     await page.getByTestId('hotline-new-source').click();
     await page.locator('#hotline-source-name').fill('武汉市12345');
-    await page.locator('#hotline-source-unit').fill('龙湖东岸');
-    await page.locator('.ant-select-item-option').filter({ hasText: '龙湖东岸社区' }).first().click();
+    await pickOption(page, page.locator('.ant-select', { has: page.locator('#hotline-source-unit') }), { title: '龙湖东岸社区', type: '龙湖东岸' });
     await page.locator('#hotline-source-save').click();
     await expect.poll(() => page.getByTestId('hotline-source').innerText()).toContain('武汉市12345');
 
@@ -72,9 +71,7 @@ describe('12345 hotline import in Chromium', () => {
     expect(await table.innerText()).toContain('占道经营');
     expect(await page.getByTestId('map-default-category').innerText()).toContain('民生诉求');
     // 占道经营 → 店外经营 (街面秩序).
-    await table.locator('tr', { hasText: '占道经营' }).locator('.ant-select').click();
-    await page.keyboard.type('店外经营');
-    await page.locator('.ant-select-item-option').filter({ hasText: '店外经营' }).first().click();
+    await pickOption(page, table.locator('tr', { hasText: '占道经营' }).locator('.ant-select'), { text: '店外经营', type: '店外经营' });
     await shot(page, 'hotline-mapping');
     await page.getByTestId('hotline-validate').click();
   });

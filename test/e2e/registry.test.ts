@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Download, Page } from 'playwright-core';
 import { translate } from '../../src/shared/i18n/index.js';
 import { idCheckChar } from '../../src/shared/validation/id-number.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, settledBox } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, settledBox, pickOption } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 
 /** A button's accessible name: antd spaces out two-character Chinese labels ("保 存"); icons add their own names. */
@@ -335,13 +335,9 @@ describe('registry in Chromium', () => {
     await page.getByRole('button', { name: label('登记居民') }).click();
     const drawer = page.locator('.ant-drawer').filter({ has: page.getByTestId('resident-form') });
     await drawer.waitFor();
-    await drawer.getByTestId('building-select').click();
-    await page.keyboard.type(building.name);
-    await page.locator('.ant-select-item-option:visible', { hasText: building.name }).first().click();
-    await drawer.getByTestId('entrance-select').click();
-    await page.locator('.ant-select-item-option:visible', { hasText: building.entrance }).first().click();
-    await drawer.getByTestId('room-select').click();
-    await page.locator('.ant-select-item-option:visible', { hasText: building.room }).first().click();
+    await pickOption(page, drawer.getByTestId('building-select'), { title: building.name, type: building.name });
+    await pickOption(page, drawer.getByTestId('entrance-select'), { title: building.entrance });
+    await pickOption(page, drawer.getByTestId('room-select'), { title: building.room });
     await drawer.locator('#name').fill('皇甫嘉禾');
     const id = idNumber('19990907', '963');
     await drawer.locator('#idNumber').fill(withWrongCheck(id));
@@ -363,7 +359,8 @@ describe('registry in Chromium', () => {
       return posted;
     };
     const response = (await save()) ?? (await save());
-    expect(response?.status()).toBe(201);
+    // On failure, say what the server answered and what the page sent.
+    expect(response?.status(), response ? `${await response.text()} ← ${response.request().postData()}` : 'no POST seen').toBe(201);
     await drawer.waitFor({ state: 'hidden' });
     await page.getByTestId('resident-name').getByText('皇甫嘉禾').waitFor();
     expect(await page.getByTestId('resident-place').innerText()).toContain(building.room);
@@ -444,9 +441,7 @@ describe('registry in Chromium', () => {
     await drawer.locator('#uscc').fill('914403001922038216');
     await drawer.locator('#contactName').fill('李卫东');
     await drawer.locator('#contactPhone').fill('027-84812345');
-    await drawer.getByTestId('building-select').click();
-    await page.keyboard.type(building.name);
-    await page.locator('.ant-select-item-option:visible', { hasText: building.name }).first().click();
+    await pickOption(page, drawer.getByTestId('building-select'), { title: building.name, type: building.name });
     await drawer.getByRole('button', { name: label('保存') }).click();
     await drawer.waitFor({ state: 'hidden' });
     const table = page.getByTestId('orgs-table');
@@ -460,9 +455,7 @@ describe('registry in Chromium', () => {
     drawer = await create();
     await drawer.locator('#name').fill('另一家超市');
     await drawer.locator('#uscc').fill('914403001922038216');
-    await drawer.getByTestId('building-select').click();
-    await page.keyboard.type(building.name);
-    await page.locator('.ant-select-item-option:visible', { hasText: building.name }).first().click();
+    await pickOption(page, drawer.getByTestId('building-select'), { title: building.name, type: building.name });
     await drawer.getByRole('button', { name: label('保存') }).click();
     await poll(() => drawer.locator('.ant-form-item', { has: page.locator('#uscc') }).locator('.ant-form-item-explain-error').allInnerTexts())
       .toEqual([expect.stringContaining('已被其他单位登记')]);

@@ -148,3 +148,42 @@ export async function settledBox(locator: Locator): Promise<{ x: number; y: numb
   }
   throw new Error('settledBox: the element kept moving for 15 s');
 }
+
+/**
+ * Choose an option of an antd Select and make sure the choice took. A click that lands while the
+ * option list re-renders under the pointer (search results or a reload arriving) is lost: the option
+ * is replaced between mouse down and mouse up, and the select stays empty. Seen on CI for the
+ * building, room and serving-unit pickers, and reproduced in a loop (about one pick in fifteen on a
+ * searched building). So: open, type, click the option, check that the select shows it — else close
+ * the list and pick again.
+ *
+ * `select` is the Select's root (`.ant-select`); the option is the one whose title is `title`
+ * exactly, else the first whose text contains `text`, else the first enabled one. Returns what the
+ * select was checked to show.
+ */
+export async function pickOption(page: Page, select: Locator, choice: { title?: string; text?: string; type?: string } = {}): Promise<string> {
+  const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option:not(.ant-select-item-option-disabled)');
+  const option = choice.title !== undefined
+    ? options.and(page.locator(`[title="${choice.title.replace(/"/g, '\\"')}"]`))
+    : choice.text !== undefined ? options.filter({ hasText: choice.text }) : options;
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    if (choice.type !== undefined) {
+      // Replace whatever a lost attempt left in the search box.
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type(choice.type);
+    }
+    const target = option.first();
+    await target.waitFor();
+    const want = choice.title ?? choice.text ?? (await target.getAttribute('title')) ?? (await target.innerText()).split('\n')[0]!.trim();
+    await target.click();
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      if ((await select.innerText()).includes(want)) return want;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (attempt === 4) throw new Error(`pickOption: "${want}" did not stay chosen after ${attempt} picks; the select shows "${await select.innerText()}"`);
+    // Close the list the lost click left open (only then: Escape on a closed select closes the drawer).
+    if (await page.locator('.ant-select-dropdown:visible').count()) await page.keyboard.press('Escape');
+  }
+}
