@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
 import { startOutbox } from './pwa/outbox.js';
+import { registerServiceWorker } from './pwa/register.js';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -14,7 +15,5 @@ startOutbox();
 
 // The service worker (built by vite.config.ts) lets the installed app open without signal.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => {
-    navigator.serviceWorker.register('/sw.js').catch((e: unknown) => console.warn('service worker', e));
-  });
+  window.addEventListener('load', () => registerServiceWorker());
 }

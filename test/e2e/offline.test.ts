@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet } from './helpers/browser.js';
-import { DEMO_PASSWORD, signalRelay, startServer, type RunningServer } from './helpers/server.js';
+import { DEMO_PASSWORD, refusingProxy, signalRelay, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 import { pointWellInside, type Geometry } from './helpers/geo.js';
 
@@ -29,6 +29,7 @@ describe('the phone app offline', () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  const consoleLines: string[] = [];
   const stamp = Date.now() % 100000;
   const offlineText = `${stamp} 号楼东侧路灯不亮（无信号时上报）`;
   const lostText = `${stamp} 号楼门口井盖松动（回复丢失）`;
@@ -45,6 +46,9 @@ describe('the phone app offline', () => {
     page = browser.page;
     page.setDefaultTimeout(45_000);
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.stack ?? String(e)}`));
+    // What the page and the service worker said, and requests that failed: the message of a failure.
+    page.on('console', (m) => { if (m.type() !== 'log' && m.type() !== 'debug') consoleLines.push(`${m.type()}: ${m.text()}`); });
+    browser.context.on('requestfailed', (r) => consoleLines.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? ''}`));
   });
 
   afterAll(async () => {
@@ -128,8 +132,16 @@ describe('the phone app offline', () => {
     await page.goto(base + '/m/report');
     await page.getByTestId('m-report-form').waitFor();
     await page.getByTestId('m-category').getByText('安全隐患', { exact: true }).waitFor();
-    // The worker controls the page (clients.claim after its precache).
-    await poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    // The worker controls the page (clients.claim after its precache). If not, say where it stands.
+    const controlled = () => page.evaluate(() => !!navigator.serviceWorker.controller);
+    await expect.poll(controlled, { timeout: 45_000, interval: 250 }).toBe(true).catch(() => undefined);
+    if (!(await controlled())) {
+      const state = await page.evaluate(async () => {
+        const r = await navigator.serviceWorker.getRegistration();
+        return r ? { installing: r.installing?.state, waiting: r.waiting?.state, active: r.active?.state } : 'not registered';
+      });
+      expect.fail(`the service worker does not control the page: ${JSON.stringify(state)}\n${consoleLines.slice(-20).join('\n')}`);
+    }
     await poll(() => kept('cases.categories')).toBe(true);
     await poll(() => kept('cases.list.mine')).toBe(true);
   });
@@ -272,5 +284,30 @@ describe('the phone app offline', () => {
     await poll(async () => [...(await storeKeys('data')), ...(await storeKeys('outbox'))]).toEqual([]);
     await page.unroute('**/api/cases');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('an install of the service worker broken by one lost request is tried again, without reopening the app', async () => {
+    // Another origin (another port, the same server): a registration of its own. The first request of
+    // the worker's precache for a built asset is lost; the page's own requests all pass.
+    const proxy = await refusingProxy(server.port, (req) => req.method === 'GET' && (req.url ?? '').startsWith('/assets/')
+      && req.headers['sec-fetch-dest'] === 'empty' && proxy.refused.length === 0);
+    const other = await browser.context.newPage();
+    const said: string[] = [];
+    other.on('console', (m) => said.push(m.text()));
+    try {
+      await other.setViewportSize(PHONE);
+      await other.goto(proxy.url + '/login');
+      await other.locator('#username').waitFor();
+      await other.evaluate(() => { (window as unknown as { opened: number }).opened = 1; });
+      await poll(() => proxy.refused.length).toBe(1);
+      await poll(() => said.some((t) => t.includes('install failed, trying again'))).toBe(true);
+      // The retry installs it; the same page (not reloaded) is then controlled.
+      await poll(() => other.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+      expect(await other.evaluate(() => (window as unknown as { opened?: number }).opened)).toBe(1);
+      expect(proxy.refused).toHaveLength(1);
+    } finally {
+      await other.close();
+      await proxy.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,5 +122,34 @@ export async function signalRelay(port: number): Promise<{ url: string; set: (on
       if (!on) for (const s of open) s.destroy();
     },
     close: () => new Promise<void>((resolve) => { for (const s of open) s.destroy(); relay.close(() => resolve()); }),
+  };
+}
+
+/**
+ * An HTTP proxy on loopback in front of the server that answers 503 to the requests `refuse` picks
+ * (a request lost on a weak signal) and passes everything else on. `refused` lists what it refused.
+ */
+export async function refusingProxy(port: number, refuse: (req: http.IncomingMessage) => boolean): Promise<{ url: string; refused: string[]; close: () => Promise<void> }> {
+  const refused: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    if (refuse(req)) {
+      refused.push(`${req.method} ${req.url}`);
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('no signal');
+      return;
+    }
+    const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  proxy.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const address = proxy.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    refused,
+    close: () => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }),
   };
 }
