@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, Request } from 'playwright-core';
 import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser, screenshots, apiGet } from './helpers/browser.js';
-import { DEMO_PASSWORD, refusingProxy, signalRelay, startServer, type RunningServer } from './helpers/server.js';
+import { DEMO_PASSWORD, faultyProxy, signalRelay, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 import { pointWellInside, type Geometry } from './helpers/geo.js';
 
@@ -289,8 +289,9 @@ describe('the phone app offline', () => {
   it('an install of the service worker broken by one lost request is tried again, without reopening the app', async () => {
     // Another origin (another port, the same server): a registration of its own. The first request of
     // the worker's precache for a built asset is lost; the page's own requests all pass.
-    const proxy = await refusingProxy(server.port, (req) => req.method === 'GET' && (req.url ?? '').startsWith('/assets/')
-      && req.headers['sec-fetch-dest'] === 'empty' && proxy.refused.length === 0);
+    const proxy = await faultyProxy(server.port, {
+      refuse: (req) => req.method === 'GET' && (req.url ?? '').startsWith('/assets/') && req.headers['sec-fetch-dest'] === 'empty' && proxy.refused.length === 0,
+    });
     const other = await browser.context.newPage();
     const said: string[] = [];
     other.on('console', (m) => said.push(m.text()));
@@ -305,6 +306,39 @@ describe('the phone app offline', () => {
       await poll(() => other.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
       expect(await other.evaluate(() => (window as unknown as { opened?: number }).opened)).toBe(1);
       expect(proxy.refused).toHaveLength(1);
+    } finally {
+      await other.close();
+      await proxy.close();
+    }
+  });
+
+  it('a page opened while the worker was still installing comes under its control too', async () => {
+    // The worker's claim takes the pages open when it activates; a page whose navigation began before
+    // (its request went to the network) is not among them and stayed uncontrolled until the next
+    // opening — its lazy chunks then missed the cache without signal. Seen on CI and by hand (1 in 10).
+    // Here: the precache is held, a second navigation is started and held too, the worker activates,
+    // then the second page arrives.
+    const proxy = await faultyProxy(server.port, {
+      hold: (req) => req.headers['sec-fetch-dest'] === 'empty' && (req.url ?? '').startsWith('/assets/') && !proxy.held.some((h) => h.includes('/login?second')) ? 'precache'
+        : req.headers['sec-fetch-dest'] === 'document' && (req.url ?? '').startsWith('/login?second') ? 'page' : false,
+    });
+    const other = await browser.context.newPage();
+    try {
+      await other.setViewportSize(PHONE);
+      await other.goto(proxy.url + '/login');
+      await other.locator('#username').waitFor();
+      await poll(() => proxy.held.length).toBeGreaterThan(0); // the precache waits
+      const second = other.goto(proxy.url + '/login?second');
+      await poll(() => proxy.held.some((h) => h.includes('/login?second'))).toBe(true);
+      // The precache goes on; the worker activates (and claims) while the second page is on its way.
+      proxy.release('precache');
+      const worker = () => browser.context.serviceWorkers().find((w) => w.url().startsWith(proxy.url));
+      await poll(async () => (await worker()?.evaluate(() => (self as unknown as { registration: ServiceWorkerRegistration }).registration.active?.state)) ?? null).toBe('activated');
+      await new Promise((r) => setTimeout(r, 500));
+      proxy.release('page');
+      await second;
+      await other.locator('#username').waitFor();
+      await poll(() => other.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
     } finally {
       await other.close();
       await proxy.close();

@@ -6,6 +6,11 @@
  * again at the next opening of the app — meanwhile the phone has no offline app. So a failed
  * registration or install is retried after a pause that doubles (5 s … 2 min), and at once when the
  * browser says the signal is back.
+ *
+ * A worker claims the pages open when it activates; a page whose navigation began before that (the
+ * first opening, while the worker was still installing) is not among them and would stay uncontrolled
+ * — its chunks not yet loaded then miss the worker's cache without signal. Such a page asks the active
+ * worker to claim it (sw.js, message 'claim').
  */
 const FIRST_PAUSE_MS = 5_000;
 const LONGEST_PAUSE_MS = 120_000;
@@ -45,4 +50,8 @@ export function registerServiceWorker(url = '/sw.js'): void {
     });
   }
   attempt();
+
+  void navigator.serviceWorker.ready.then((registration) => {
+    if (!navigator.serviceWorker.controller) registration.active?.postMessage({ type: 'claim' });
+  });
 }

@@ -25,6 +25,12 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// A page asks to be taken when it is not controlled although this worker is active: its navigation
+// began before the worker activated, so the claim at activation did not include it (src/web/pwa/register.ts).
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'claim') event.waitUntil(self.clients.claim());
+});
+
 /** The network's answer, or nothing when it fails or is slower than `ms` (bad signal). */
 function networkWithin(request, ms) {
   return new Promise((resolve) => {

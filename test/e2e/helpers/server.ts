@@ -126,23 +126,36 @@ export async function signalRelay(port: number): Promise<{ url: string; set: (on
 }
 
 /**
- * An HTTP proxy on loopback in front of the server that answers 503 to the requests `refuse` picks
- * (a request lost on a weak signal) and passes everything else on. `refused` lists what it refused.
+ * An HTTP proxy on loopback in front of the server, for a weak signal: it answers 503 to the requests
+ * `refuse` picks (a request lost), holds those `hold` puts in a group until `release(group)` (a slow
+ * one), and passes everything else on. `refused` and `held` list what it refused and held.
  */
-export async function refusingProxy(port: number, refuse: (req: http.IncomingMessage) => boolean): Promise<{ url: string; refused: string[]; close: () => Promise<void> }> {
+export async function faultyProxy(port: number, rules: { refuse?: (req: http.IncomingMessage) => boolean; hold?: (req: http.IncomingMessage) => string | false }): Promise<{
+  url: string; refused: string[]; held: string[]; release: (group: string) => void; close: () => Promise<void>;
+}> {
   const refused: string[] = [];
-  const proxy = http.createServer((req, res) => {
-    if (refuse(req)) {
-      refused.push(`${req.method} ${req.url}`);
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('no signal');
-      return;
-    }
+  const held: string[] = [];
+  let waiting: { group: string; go: () => void }[] = [];
+  const pass = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
+  };
+  const proxy = http.createServer((req, res) => {
+    if (rules.refuse?.(req)) {
+      refused.push(`${req.method} ${req.url}`);
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('no signal');
+    } else if (rules.hold && rules.hold(req) !== false) {
+      const group = rules.hold(req) as string;
+      held.push(`${req.method} ${req.url}`);
+      req.pause();
+      waiting.push({ group, go: () => { req.resume(); pass(req, res); } });
+    } else {
+      pass(req, res);
+    }
   });
   proxy.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -150,6 +163,12 @@ export async function refusingProxy(port: number, refuse: (req: http.IncomingMes
   return {
     url: `http://127.0.0.1:${address.port}`,
     refused,
-    close: () => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }),
+    held,
+    release: (group: string) => {
+      const go = waiting.filter((w) => w.group === group);
+      waiting = waiting.filter((w) => w.group !== group);
+      for (const w of go) w.go();
+    },
+    close: () => new Promise<void>((resolve) => { waiting = []; proxy.closeAllConnections(); proxy.close(() => resolve()); }),
   };
 }
