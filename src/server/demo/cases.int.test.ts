@@ -4,10 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, createTestApp, type TestApp } from '../../../test/helpers/app.js';
 import { seedDemo } from './seed.js';
+import { tick } from '../modules/cases/cases.watch.js';
 
 /**
  * Whatever the hour and day the demo is seeded at, its grid worker (黄艳娇, 龙湖东岸社区 第六网格)
- * opens 我的待办 on at least one open work order, with a timeline that got it there.
+ * opens 我的待办 on at least one open work order, with a timeline that got it there — after the
+ * server's watch has had its first tick (an overdue matter past its grace goes up to the community).
  */
 
 const GRID = '420105013007006';
@@ -17,6 +19,8 @@ const MOMENTS = [
   ['a Monday, 09:00 Beijing', '2026-11-23T09:00:00+08:00'],
   ['a holiday (National Day), 10:00 Beijing', '2026-10-01T10:00:00+08:00'],
   ['midnight Beijing', '2026-11-25T00:00:00+08:00'],
+  ['a Sunday evening, 19:15 Beijing', '2026-11-22T19:15:00+08:00'],
+  ['a Tuesday, 21:30 Beijing', '2026-11-24T21:30:00+08:00'],
 ] as const;
 
 describe.each(MOMENTS)('the demo seeded on %s', (_label, at) => {
@@ -31,6 +35,8 @@ describe.each(MOMENTS)('the demo seeded on %s', (_label, at) => {
     t.clock.advance(now.getTime() - t.clock.now().getTime());
     const seeded = await seedDemo(t.ctx);
     expect(seeded).not.toBeNull();
+    // What a starting server does next: the watch's first tick (recolours, escalates what is past its grace).
+    await tick(t.ctx, now);
     password = seeded!.password;
   }, 60_000);
   afterAll(async () => {

@@ -192,11 +192,23 @@ export async function seedDemoCases(
     const created = hour >= 10.5
       ? new Date(now.getTime() - (hour - r.between(8.5, Math.min(hour - 2, 18))) * HOUR)
       : new Date(now.getTime() - (hour + 24 - r.between(14, 17.5)) * HOUR);
-    const p = newCase(grid, created, r.weighted(gridWeights), r.chance(0.5) ? 'patrol' : 'resident');
     const dispatcher = dispatcherOf(grid);
     const worker = workerOf(grid);
-    const accepted = after(created, r.between(0.2, 1));
-    const dispatched = after(accepted, r.between(0.05, 0.5));
+    // Still hers when the demo is opened, that evening or the next morning: its handling deadline at least a
+    // day away. An urgent matter reported this morning was past its deadline and grace by the evening, and
+    // the server's watch escalated it to the community at start (a demo seeded on a Sunday at 19:00 Beijing
+    // opened on an empty 我的待办).
+    let p!: Planned;
+    let accepted!: Date;
+    let dispatched!: Date;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      p = newCase(grid, created, r.weighted(gridWeights), r.chance(0.5) ? 'patrol' : 'resident');
+      p.urgency = 'normal';
+      accepted = after(created, r.between(0.2, 1));
+      dispatched = after(accepted, r.between(0.05, 0.5));
+      const deadline = stageClock(p.category, p.urgency, 'handle', dispatched).stage_deadline;
+      if (!deadline || deadline.getTime() > now.getTime() + DAY) break;
+    }
     p.events.push(
       { at: created, action: 'report', from: null, to: 'reported', actor: p.reporter, note: null,
         detail: { source: p.source, urgency: p.urgency, category: p.category.code, handlingLevel: p.handling.level } },
@@ -304,8 +316,10 @@ export async function seedDemoCases(
   // open order to her grid, the latest report there waits for her — found on her patrol or reported by a
   // resident, accepted and dispatched to the grid by the community before "now", perhaps already claimed.
   const workerGrid = grids.find(isResidentGrid);
-  const openOrder = (o: Order) => o.kind === 'unit' && (o.state === 'dispatched' || o.state === 'claimed');
-  if (workerGrid && !planned.some((p) => p.grid === workerGrid && p.orders.some(openOrder))) {
+  // An open order counts if it is not past its handling deadline within a day (else the watch takes it away).
+  const openOrder = (p: Planned, o: Order) => o.kind === 'unit' && (o.state === 'dispatched' || o.state === 'claimed')
+    && (stageClock(p.category, p.urgency, 'handle', o.dispatchedAt).stage_deadline?.getTime() ?? Infinity) > now.getTime() + DAY;
+  if (workerGrid && !planned.some((p) => p.grid === workerGrid && p.orders.some((o) => openOrder(p, o)))) {
     planned.push(waitingCase(workerGrid));
     planned.sort((a, b) => a.created.getTime() - b.created.getTime());
   }
