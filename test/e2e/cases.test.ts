@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { inGeometry } from '../../src/shared/geo.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, signInAs as signInAsIn } from './helpers/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, SCREENSHOT_DIR, type Browser, screenshots, apiGet, signInAs as signInAsIn, pickOption } from './helpers/browser.js';
 import { DEMO_PASSWORD, startServer, type RunningServer } from './helpers/server.js';
 import { png } from '../../src/server/core/storage/test-images.js';
 
@@ -60,6 +60,24 @@ describe('cases in Chromium', () => {
   /** The photos of a gallery that the browser has actually loaded and decoded (naturalWidth > 0). */
   async function loadedPhotos(testId: string): Promise<number> {
     return page.getByTestId(testId).first().locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length);
+  }
+
+  /**
+   * Submit the desktop action form and wait for its POST. A click that lands while the form is still
+   * opening can be lost (the close once stayed 待结案 for 45 s): then, and only then, click again. A
+   * refused action fails with the server's answer.
+   */
+  async function submitAction(action: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/actions/${action}`), { timeout: 10_000 }).catch(() => null);
+      await page.getByTestId('action-submit').click();
+      const res = await posted;
+      if (res) {
+        expect(res.ok(), `${action}: ${res.status()} ${await res.text()}`).toBe(true);
+        return;
+      }
+    }
+    throw new Error(`${action}: no request after three clicks on the form's submit`);
   }
 
   async function stateOf(): Promise<string> {
@@ -152,7 +170,7 @@ describe('cases in Chromium', () => {
     expect(await page.getByTestId('case-reporter').innerText()).toContain('杨');
 
     await page.getByTestId('action-accept').click();
-    await page.getByTestId('action-submit').click();
+    await submitAction('accept');
     await poll(stateOf).toBe('待派遣');
 
     await page.getByTestId('action-dispatch').click();
@@ -160,17 +178,10 @@ describe('cases in Chromium', () => {
     await page.getByTestId('action-submit').click();
     await page.getByTestId('action-form').getByText('请填写此项').waitFor();
     // The valid targets load (and reload) while the form is open: pick until the choice shows.
-    const chosen = page.getByTestId('action-form').locator('.ant-select-content-has-value', { hasText: '第六网格' });
-    await expect.poll(async () => {
-      if (await chosen.count()) return true;
-      await page.locator('#unitId').click();
-      await page.locator('#unitId').fill('第六');
-      await page.locator('.ant-select-item-option[title="第六网格"]').click({ timeout: 10_000 }).catch(() => undefined);
-      return (await chosen.count()) > 0;
-    }, { timeout: 45_000 }).toBe(true);
+    await pickOption(page, page.getByTestId('action-form').locator('.ant-select', { has: page.locator('#unitId') }), { title: '第六网格', type: '第六' });
     await page.getByTestId('action-form').locator('textarea').fill('请网格员尽快上门处理');
     await shot(page, 'desktop-dispatch-form', { fullPage: false });
-    await page.getByTestId('action-submit').click();
+    await submitAction('dispatch');
     await poll(stateOf).toBe('待接单');
     await poll(() => page.getByTestId('work-orders').innerText()).toContain('第六网格');
     expect(await page.getByTestId('case-timeline').innerText()).toContain('派单');
@@ -221,7 +232,7 @@ describe('cases in Chromium', () => {
     await poll(() => loadedPhotos('case-photos')).toBe(2);
     expect(await page.getByTestId('case-timeline').getByTestId('timeline-photos').count()).toBe(2);
     await page.getByTestId('action-close').click();
-    await page.getByTestId('action-submit').click();
+    await submitAction('close');
     await poll(stateOf).toBe('已结案');
     await shot(page, 'desktop-closed');
     // The page in English: states, actions and the timeline follow the language.

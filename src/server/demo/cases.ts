@@ -185,6 +185,10 @@ export async function seedDemoCases(
    * A grid matter reported in `grid` earlier today or yesterday afternoon, accepted and dispatched to the grid
    * before "now", and claimed by its worker when she got to it: the steps the simulation takes, at a brisk pace.
    */
+  /** A matter handed to a grid at `from` is not due before a day from now (the watch would take it away). */
+  const handlingOutlastsADay = (p: Planned, from: Date) =>
+    (stageClock(p.category, p.urgency, 'handle', from).stage_deadline?.getTime() ?? Infinity) > now.getTime() + DAY;
+
   const waitingCase = (grid: Grid): Planned => {
     const gridWeights = weights.filter(([code]) => byCode.get(code)!.default_level === 'grid');
     const hour = ((now.getTime() + 8 * HOUR) % DAY) / HOUR; // Beijing time of day
@@ -206,8 +210,7 @@ export async function seedDemoCases(
       p.urgency = 'normal';
       accepted = after(created, r.between(0.2, 1));
       dispatched = after(accepted, r.between(0.05, 0.5));
-      const deadline = stageClock(p.category, p.urgency, 'handle', dispatched).stage_deadline;
-      if (!deadline || deadline.getTime() > now.getTime() + DAY) break;
+      if (handlingOutlastsADay(p, dispatched)) break;
     }
     p.events.push(
       { at: created, action: 'report', from: null, to: 'reported', actor: p.reporter, note: null,
@@ -318,7 +321,7 @@ export async function seedDemoCases(
   const workerGrid = grids.find(isResidentGrid);
   // An open order counts if it is not past its handling deadline within a day (else the watch takes it away).
   const openOrder = (p: Planned, o: Order) => o.kind === 'unit' && (o.state === 'dispatched' || o.state === 'claimed')
-    && (stageClock(p.category, p.urgency, 'handle', o.dispatchedAt).stage_deadline?.getTime() ?? Infinity) > now.getTime() + DAY;
+    && handlingOutlastsADay(p, o.dispatchedAt);
   if (workerGrid && !planned.some((p) => p.grid === workerGrid && p.orders.some((o) => openOrder(p, o)))) {
     planned.push(waitingCase(workerGrid));
     planned.sort((a, b) => a.created.getTime() - b.created.getTime());

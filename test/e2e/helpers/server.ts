@@ -145,11 +145,11 @@ export async function faultyProxy(port: number, rules: { refuse?: (req: http.Inc
     req.pipe(upstream);
   };
   const proxy = http.createServer((req, res) => {
-    if (rules.refuse?.(req)) {
+    const group = rules.refuse?.(req) ? null : rules.hold?.(req) ?? false;
+    if (group === null) {
       refused.push(`${req.method} ${req.url}`);
       res.writeHead(503, { 'content-type': 'text/plain' }).end('no signal');
-    } else if (rules.hold && rules.hold(req) !== false) {
-      const group = rules.hold(req) as string;
+    } else if (group !== false) {
       held.push(`${req.method} ${req.url}`);
       req.pause();
       waiting.push({ group, go: () => { req.resume(); pass(req, res); } });

@@ -370,7 +370,7 @@ export async function insertNewResidents(db: Executor, jobId: string, rows: NewR
   if (rows.length === 0) return 0;
   const out = await sql<{ n: number }>`
     WITH src AS MATERIALIZED (
-      SELECT nextval(pg_get_serial_sequence('resident', 'id')) AS id, x.*
+      SELECT nextval((SELECT pg_get_serial_sequence('resident', 'id'))::regclass) AS id, x.*
       FROM (
         SELECT u.ord, u.household_id, u.name_initials, u.name_pinyin, r.data AS d, b.unit_id, b.unit_path, b.region_code
         FROM ROWS FROM (unnest(${rows.map((r) => r.row_number)}::integer[]), unnest(${rows.map((r) => r.household_id)}::bigint[]),
